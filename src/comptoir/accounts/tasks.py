@@ -1,0 +1,37 @@
+"""Invitation e-mails, sent by the worker."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_tasks import task
+
+from comptoir.accounts.models import Invitation
+
+
+@task()
+def send_invitation(invitation_id: int) -> bool:
+    """Send the invitation's e-mail with a fresh link. Does nothing if it is no longer pending."""
+    from comptoir.accounts.services import invitation_issue_link
+
+    invitation = (
+        Invitation.objects.filter(pk=invitation_id)
+        .select_related("user", "firm", "company", "invited_by")
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        return False
+    raw = invitation_issue_link(invitation=invitation)
+    link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[raw])
+    with translation.override(invitation.language):
+        context = {"invitation": invitation, "link": link, "place": invitation.company or invitation.firm}
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(
+        subject=" ".join(subject.split()),
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.user.email],
+    )
+    return True

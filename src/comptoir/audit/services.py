@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.db import models
+
+from comptoir.audit.models import AuditEvent
+from comptoir.core.request_context import client_ip
+
+
+def audit_record(
+    *,
+    firm: Any,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one change. Called by the service that made it, inside its transaction."""
+    return AuditEvent.objects.create(
+        firm=firm,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_email=getattr(actor, "email", "") or "",
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        details=details or {},
+        ip_address=client_ip.get(),
+    )

@@ -1,0 +1,236 @@
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from comptoir.accounts.services import (
+    invitation_cancel_pending,
+    invitation_create,
+    user_get_or_create_for_invite,
+)
+from comptoir.audit.services import audit_record
+from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.companies.siret import SiretError, format_siret, normalize_siret
+from comptoir.core.errors import Conflict, ValidationFailed
+
+NAME_MAX = 200
+
+
+def clean_company_name(name: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise ValidationFailed(_("Enter the company's name."), code="name_required", field="name")
+    if len(cleaned) > NAME_MAX:
+        raise ValidationFailed(
+            _("The name is too long (%(max)d characters at most).") % {"max": NAME_MAX},
+            code="name_too_long",
+            field="name",
+        )
+    return cleaned
+
+
+def clean_siret(*, firm, siret: str | None, exclude_pk: int | None = None) -> str | None:
+    """A normalised SIRET not yet used in the firm, or None when left empty."""
+    if siret is None or not str(siret).strip():
+        return None
+    try:
+        value = normalize_siret(siret)
+    except SiretError as error:
+        raise ValidationFailed(error.message, code=error.code, field="siret") from None
+    taken = Company.objects.filter(firm=firm, siret=value).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise Conflict(
+            _("Another client company of your firm already has SIRET %(siret)s.")
+            % {"siret": format_siret(value)},
+            code="siret_taken",
+            field="siret",
+        )
+    return value
+
+
+def default_fiscal_year(today: date | None = None) -> tuple[date, date]:
+    today = today or date.today()
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+def clean_fiscal_year(start: date | None, end: date | None) -> tuple[date, date]:
+    if start is None and end is None:
+        return default_fiscal_year()
+    if start is None or end is None:
+        raise ValidationFailed(
+            _("Give both the start and the end of the fiscal year."),
+            code="fiscal_year_incomplete",
+            field="fiscal_year_end" if end is None else "fiscal_year_start",
+        )
+    if end <= start:
+        raise ValidationFailed(
+            _("The fiscal year must end after it starts."),
+            code="fiscal_year_order",
+            field="fiscal_year_end",
+        )
+    # A first fiscal year may last up to 24 months in France, never more.
+    limit = date(start.year + 2, start.month, 1)
+    if end >= limit:
+        raise ValidationFailed(
+            _("A fiscal year lasts 24 months at most."),
+            code="fiscal_year_too_long",
+            field="fiscal_year_end",
+        )
+    return start, end
+
+
+def unique_company_slug(*, firm, name: str, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:70] or "entreprise"
+    taken = set(
+        Company.objects.filter(firm=firm, slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def company_create(
+    *,
+    actor,
+    firm,
+    name: str,
+    siret: str | None = None,
+    fiscal_year_start: date | None = None,
+    fiscal_year_end: date | None = None,
+) -> Company:
+    name = clean_company_name(name)
+    start, end = clean_fiscal_year(fiscal_year_start, fiscal_year_end)
+    with transaction.atomic():
+        siret_value = clean_siret(firm=firm, siret=siret)
+        try:
+            company = Company.objects.create(
+                firm=firm,
+                name=name,
+                siret=siret_value,
+                slug=unique_company_slug(firm=firm, name=name),
+                fiscal_year_start=start,
+                fiscal_year_end=end,
+            )
+        except IntegrityError:  # a concurrent request took the same SIRET or slug
+            raise Conflict(
+                _("This company was created at the same moment by someone else. Try again."),
+                code="company_conflict",
+            ) from None
+        audit_record(
+            firm=firm, actor=actor, action="company.create", target=company,
+            details={"siret": siret_value or ""},
+        )
+    return company
+
+
+_UNSET: Any = object()
+
+
+def company_update(
+    *,
+    actor,
+    company: Company,
+    name: str = _UNSET,
+    siret: str | None = _UNSET,
+    fiscal_year_start: date | None = _UNSET,
+    fiscal_year_end: date | None = _UNSET,
+) -> Company:
+    """Change only the fields given. The slug stays: collection addresses depend on it."""
+    changes: dict[str, Any] = {}
+    if name is not _UNSET:
+        changes["name"] = clean_company_name(name)
+    if fiscal_year_start is not _UNSET or fiscal_year_end is not _UNSET:
+        start = company.fiscal_year_start if fiscal_year_start is _UNSET else fiscal_year_start
+        end = company.fiscal_year_end if fiscal_year_end is _UNSET else fiscal_year_end
+        changes["fiscal_year_start"], changes["fiscal_year_end"] = clean_fiscal_year(start, end)
+    with transaction.atomic():
+        if siret is not _UNSET:
+            changes["siret"] = clean_siret(firm=company.firm, siret=siret, exclude_pk=company.pk)
+        changed = {k: v for k, v in changes.items() if getattr(company, k) != v}
+        if not changed:
+            return company
+        before = {k: str(getattr(company, k) or "") for k in changed}
+        for field, value in changed.items():
+            setattr(company, field, value)
+        company.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            firm=company.firm, actor=actor, action="company.update", target=company,
+            details={k: {"before": before[k], "after": str(v or "")} for k, v in changed.items()},
+        )
+    return company
+
+
+@transaction.atomic
+def company_delete(*, actor, company: Company) -> None:
+    audit_record(
+        firm=company.firm, actor=actor, action="company.delete", target=company,
+        details={"siret": company.siret or "", "name": company.name},
+    )
+    company.delete()
+
+
+def clean_company_role(role: str) -> str:
+    if role not in CompanyRole.values:
+        raise ValidationFailed(
+            _("Unknown role “%(role)s”. Choose administrateur, collaborateur or invite.")
+            % {"role": role},
+            code="invalid_role",
+            field="role",
+        )
+    return role
+
+
+def company_member_invite(
+    *, actor, company: Company, email: str, role: str, full_name: str = ""
+) -> CompanyMembership:
+    """Give an e-mail address a role in the company and send it an invitation."""
+    role = clean_company_role(role)
+    with transaction.atomic():
+        user = user_get_or_create_for_invite(email=email, full_name=full_name)
+        if CompanyMembership.objects.filter(company=company, user=user).exists():
+            raise Conflict(
+                _("%(email)s is already a user of %(company)s.")
+                % {"email": user.email, "company": company.name},
+                code="already_member",
+                field="email",
+            )
+        membership = CompanyMembership.objects.create(
+            firm=company.firm, company=company, user=user, role=role
+        )
+        invitation_create(actor=actor, user=user, firm=company.firm, company=company, role=role)
+        audit_record(
+            firm=company.firm, actor=actor, action="company.member_invite", target=company,
+            details={"email": user.email, "role": role},
+        )
+    return membership
+
+
+@transaction.atomic
+def company_member_change_role(*, actor, membership: CompanyMembership, role: str) -> CompanyMembership:
+    role = clean_company_role(role)
+    if membership.role == role:
+        return membership
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_record(
+        firm=membership.firm, actor=actor, action="company.member_role", target=membership.company,
+        details={"email": membership.user.email, "before": before, "after": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def company_member_remove(*, actor, membership: CompanyMembership) -> None:
+    invitation_cancel_pending(user=membership.user, firm=membership.firm, company=membership.company)
+    audit_record(
+        firm=membership.firm, actor=actor, action="company.member_remove", target=membership.company,
+        details={"email": membership.user.email, "role": membership.role},
+    )
+    membership.delete()

@@ -1,0 +1,50 @@
+"""Who may open which page. Outside one's context: 404; inside but without the role: 403."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from comptoir.core.tenancy import get_tenant
+
+
+def firm_member_required(view):
+    """The view runs in a firm context; ``request.tenant`` is set for it."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        context = get_tenant(request)
+        if context is None or not context.is_firm:
+            raise Http404
+        request.tenant = context
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def firm_admin_required(view):
+    @firm_member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.tenant.is_firm_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def company_member_required(view):
+    """The view runs in a company context (a user of a client company)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        context = get_tenant(request)
+        if context is None or context.is_firm:
+            raise Http404
+        request.tenant = context
+        return view(request, *args, **kwargs)
+
+    return wrapper

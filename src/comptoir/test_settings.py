@@ -1,0 +1,7 @@
+"""Settings for the test suite: the environment's settings in ``test`` mode."""
+
+import os
+
+os.environ.setdefault("COMPTOIR_MODE", "test")
+
+from comptoir.settings import *  # noqa: E402, F403
