@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "comptoir.firms",
     "comptoir.companies",
     "comptoir.audit",
+    "comptoir.store",
+    "comptoir.assignments",
+    "comptoir.documents",
+    "comptoir.deliveries",
 ]
 
 MIDDLEWARE = [

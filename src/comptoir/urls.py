@@ -11,6 +11,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("comptoir.accounts.urls")),
     path("", include("comptoir.companies.urls")),
+    path("", include("comptoir.store.urls")),
+    path("", include("comptoir.assignments.urls")),
+    path("", include("comptoir.documents.urls")),
+    path("", include("comptoir.deliveries.urls")),
+    path("", include("comptoir.audit.urls")),
     path("", include("comptoir.core.urls")),
 ]
 

@@ -153,9 +153,22 @@ def build_api() -> NinjaAPI:
 
 def _routers():
     from comptoir.accounts.api import router as accounts_router
+    from comptoir.assignments.api import router as assignments_router
+    from comptoir.audit.api import router as audit_router
     from comptoir.companies.api import router as companies_router
+    from comptoir.deliveries.api import router as deliveries_router
+    from comptoir.documents.api import router as documents_router
+    from comptoir.store.api import router as store_router
 
-    return [("", accounts_router), ("", companies_router)]
+    return [
+        ("", accounts_router),
+        ("", companies_router),
+        ("", store_router),
+        ("", assignments_router),
+        ("", documents_router),
+        ("", deliveries_router),
+        ("", audit_router),
+    ]
 
 
 def _install_error_handlers(api: NinjaAPI) -> None:
