@@ -9,6 +9,8 @@ from tests.factories import (
     FirmMembershipFactory,
 )
 
+pytest_plugins = ["tests.i18n_plugin"]
+
 
 @pytest.fixture
 def firm(db):

@@ -66,14 +66,18 @@ def test_la_poste_uses_a_digit_sum_rule():
     assert error.value.code == "siret_bad_checksum"
 
 
-@given(st.integers(min_value=10_000_000, max_value=99_999_999))
+# SIREN 356000000 (La Poste) follows another rule, tested above.
+SIREN_STEMS = st.integers(min_value=10_000_000, max_value=99_999_999).filter(lambda n: n != 35_600_000)
+
+
+@given(SIREN_STEMS)
 def test_every_generated_siret_is_valid(n):
     siret = valid_siret(n)
     assert normalize_siret(siret) == siret
     assert normalize_siret(format_siret(siret)) == siret
 
 
-@given(st.integers(min_value=10_000_000, max_value=99_999_999), st.integers(0, 13))
+@given(SIREN_STEMS, st.integers(0, 13))
 def test_a_changed_digit_is_caught(n, position):
     siret = valid_siret(n)
     changed = siret[:position] + str((int(siret[position]) + 1) % 10) + siret[position + 1 :]

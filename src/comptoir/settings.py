@@ -155,6 +155,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the project-wide stylesheet and images
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -186,6 +187,10 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Comptoir <no-reply@comptoir.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Deliveries: the outbound-address guard refuses loopback destinations unless this is on
+# (on by default in demo mode only, for the local sinks; tests turn it on where they need it).
+DELIVERY_ALLOW_LOOPBACK = env_bool("DELIVERY_ALLOW_LOOPBACK", MODE == "demo")
+
 # The address people open, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -209,6 +214,9 @@ else:
 
 # Invitations
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+
+# Documents: the largest file one upload may carry (20 MiB by default).
+DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 
 # Security: strict in production (``comptoir check --deploy`` is clean), relaxed elsewhere.
 SESSION_COOKIE_HTTPONLY = True

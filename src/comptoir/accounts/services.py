@@ -28,6 +28,21 @@ def normalize_email(email: str) -> str:
     return cleaned
 
 
+def user_update_profile(*, user: User, full_name: str) -> User:
+    """The user's own details (the settings page)."""
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) > 150:
+        raise ValidationFailed(
+            _("The name is too long (150 characters at most)."),
+            code="name_too_long",
+            field="full_name",
+        )
+    if user.full_name != full_name:
+        user.full_name = full_name
+        user.save(update_fields=["full_name", "updated_at"])
+    return user
+
+
 def user_get_or_create_for_invite(*, email: str, full_name: str = "") -> User:
     """The login for an address, created without a password if it does not exist yet."""
     email = normalize_email(email)

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from comptoir.accounts import views
@@ -6,7 +5,10 @@ from comptoir.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("compte/", views.account_settings, name="settings"),
+    path("compte/jetons/", views.token_create, name="token_create"),
+    path("compte/jetons/<int:pk>/revoquer/", views.token_revoke, name="token_revoke"),
 ]

@@ -1,3 +1,118 @@
-from ninja import Router
+"""GET /audit: the firm's audit log (firm admins), newest first, with filters."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from comptoir.audit.models import AuditEvent
+from comptoir.audit.selectors import audit_event_list
+from comptoir.core.api import _decode_cursor, _encode_cursor, firm_context
+from comptoir.core.errors import ValidationFailed
 
 router = Router(tags=["audit"])
+PAGE_MAX = 200
+
+
+class TargetOut(Schema):
+    type: str
+    id: str
+    repr: str
+
+
+class AuditEventOut(Schema):
+    id: int
+    action: str
+    actor: str | None
+    target: TargetOut | None
+    details: dict[str, Any]
+    ip_address: str | None
+    created_at: datetime
+
+
+class AuditPage(Schema):
+    items: list[AuditEventOut]
+    next: str | None
+
+
+def _moment(value: str | None, name: str) -> date | datetime | None:
+    if not value:
+        return None
+    parsed = None
+    try:
+        parsed = parse_datetime(value) or parse_date(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed(
+            _("%(name)s must be a date (2026-05-31) or a date and time (2026-05-31T14:00:00Z).")
+            % {"name": name},
+            code="invalid_date",
+            field=name,
+        )
+    return parsed
+
+
+def event_out(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "action": event.action,
+        "actor": event.actor_email or None,
+        "target": (
+            {"type": event.target_type, "id": event.target_id, "repr": event.target_repr}
+            if event.target_type
+            else None
+        ),
+        "details": event.details or {},
+        "ip_address": event.ip_address,
+        "created_at": event.created_at,
+    }
+
+
+@router.get("/audit", response=AuditPage, summary="The firm's audit log (admins)")
+def audit_list(
+    request: HttpRequest,
+    action: str | None = None,
+    actor: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+):
+    context = firm_context(request, admin=True)
+    events = audit_event_list(
+        firm=context.firm,
+        action=action,
+        actor=actor,
+        since=_moment(since, "since"),
+        until=_moment(until, "until"),
+    )
+    limit = 50 if limit is None else limit
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValidationFailed(
+            _("limit must be between 1 and %(max)d.") % {"max": PAGE_MAX}, code="invalid_limit"
+        )
+    if cursor:
+        events = events.filter(_after(cursor))
+    rows = list(events[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = _encode_cursor([last.created_at.isoformat(), last.pk])
+    return {"items": [event_out(e) for e in rows[:limit]], "next": next_cursor}
+
+
+def _after(cursor: str) -> Q:
+    """Events older than the cursor's (created_at, id), for newest-first keyset pages."""
+    moment_text, last_id = _decode_cursor(cursor, 2)
+    moment = parse_datetime(moment_text) if isinstance(moment_text, str) else None
+    if moment is None or not isinstance(last_id, int):
+        raise ValidationFailed(
+            _("The cursor is not valid: use the “next” value of the previous page."),
+            code="invalid_cursor",
+        )
+    return Q(created_at__lt=moment) | Q(created_at=moment, id__lt=last_id)

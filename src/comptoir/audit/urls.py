@@ -1,2 +1,9 @@
+from django.urls import path
+
+from comptoir.audit import views
+
 app_name = "audit"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("cabinet/parametres/journal/", views.index, name="index"),
+]

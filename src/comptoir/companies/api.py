@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from comptoir.companies import selectors, services
 from comptoir.companies.models import CompanyMembership
@@ -88,7 +88,7 @@ def company_list(request: HttpRequest, q: str | None = None, limit: int | None =
 def company_create(request: HttpRequest, payload: CompanyIn):
     context = firm_context(request)
     company = services.company_create(actor=request.user, firm=context.firm, **payload.dict())
-    return 201, company
+    return Status(201, company)
 
 
 @router.get("/companies/{company_id}", response=CompanyOut)
@@ -112,7 +112,7 @@ def company_delete(request: HttpRequest, company_id: str):
     context = firm_context(request, admin=True)
     company = selectors.company_get(firm=context.firm, pk=company_id)
     services.company_delete(actor=request.user, company=company)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/companies/{company_id}/users", response=MemberPage)
@@ -133,7 +133,7 @@ def member_invite(request: HttpRequest, company_id: str, payload: MemberIn):
         actor=request.user, company=company, email=payload.email, role=payload.role,
         full_name=payload.full_name,
     )
-    return 201, member_out(membership)
+    return Status(201, member_out(membership))
 
 
 @router.patch("/companies/{company_id}/users/{user_id}", response=MemberOut)
@@ -151,4 +151,4 @@ def member_remove(request: HttpRequest, company_id: str, user_id: str):
     company = selectors.company_get(firm=context.firm, pk=company_id)
     membership = selectors.company_member_get(company=company, user_id=user_id)
     services.company_member_remove(actor=request.user, membership=membership)
-    return 204, None
+    return Status(204, None)

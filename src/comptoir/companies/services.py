@@ -126,6 +126,10 @@ def company_create(
             firm=firm, actor=actor, action="company.create", target=company,
             details={"siret": siret_value or ""},
         )
+        # Apps assigned "to all clients, including later ones" reach the new company now.
+        from comptoir.assignments.services import apply_rules_to_new_company
+
+        apply_rules_to_new_company(company=company, actor=actor)
     return company
 
 
@@ -208,6 +212,10 @@ def company_member_invite(
             firm=company.firm, actor=actor, action="company.member_invite", target=company,
             details={"email": user.email, "role": role},
         )
+        # Role rules ("Personnaliser le portail client") that include users added later.
+        from comptoir.assignments.services import apply_role_grants_to_member
+
+        apply_role_grants_to_member(membership=membership, actor=actor)
     return membership
 
 
@@ -223,6 +231,10 @@ def company_member_change_role(*, actor, membership: CompanyMembership, role: st
         firm=membership.firm, actor=actor, action="company.member_role", target=membership.company,
         details={"email": membership.user.email, "before": before, "after": role},
     )
+    # Accesses given by role follow the new role (assignments.services.access).
+    from comptoir.assignments.services import apply_role_grants_to_member
+
+    apply_role_grants_to_member(membership=membership, actor=actor)
     return membership
 
 
@@ -233,4 +245,8 @@ def company_member_remove(*, actor, membership: CompanyMembership) -> None:
         firm=membership.firm, actor=actor, action="company.member_remove", target=membership.company,
         details={"email": membership.user.email, "role": membership.role},
     )
+    # The apps the user saw in this company go with them (assignments.services.access).
+    from comptoir.assignments.services import revoke_member_accesses
+
+    revoke_member_accesses(membership=membership, actor=actor)
     membership.delete()

@@ -1,3 +1,239 @@
-from ninja import Router
+"""Deliveries API: the send history, firm-wide or per version, and "Renvoyer".
+
+Firm users see the firm's deliveries and resend them; company users see the deliveries of
+their own company's documents, read only (resend answers 403). Anything of another firm or
+another company answers 404.
+"""
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from comptoir.core.api import api_context, firm_context, paginate
+from comptoir.core.errors import ValidationFailed
+from comptoir.deliveries import selectors, services
+from comptoir.deliveries.models import Delivery, DeliveryStatus
 
 router = Router(tags=["deliveries"])
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class AttemptOut(Schema):
+    number: int
+    started_at: datetime
+    finished_at: datetime
+    outcome: str
+    outcome_label: str
+    code: int | None
+    error: str
+    error_code: str
+    duration_ms: int
+    next_attempt_at: datetime | None
+
+
+class DocumentRef(Schema):
+    id: int
+    title: str
+
+
+class CompanyRef(Schema):
+    id: int | None
+    name: str
+
+
+class AppRef(Schema):
+    installation: int | None
+    slug: str
+    name: str
+
+
+class DestinationOut(Schema):
+    kind: str
+    label: str
+
+
+class DeliveryOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    document: DocumentRef
+    version: int
+    folder: str
+    folder_label: str
+    company: CompanyRef
+    app: AppRef
+    destination: DestinationOut
+    idempotency_key: str
+    attempt_count: int
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    last_error: str
+    last_code: int | None
+    resend_of: int | None
+    created_at: datetime
+    updated_at: datetime
+    attempts: list[AttemptOut]
+
+
+class DeliveryPage(Schema):
+    items: list[DeliveryOut]
+    next: str | None
+
+
+# --- serialisation -----------------------------------------------------------------------------
+
+
+def attempt_out(attempt) -> dict:
+    return {
+        "number": attempt.number,
+        "started_at": attempt.started_at,
+        "finished_at": attempt.finished_at,
+        "outcome": attempt.outcome,
+        "outcome_label": str(attempt.get_outcome_display()),
+        "code": attempt.code,
+        "error": attempt.error,
+        "error_code": attempt.error_code,
+        "duration_ms": attempt.duration_ms,
+        "next_attempt_at": attempt.next_attempt_at,
+    }
+
+
+def delivery_out(delivery: Delivery) -> dict:
+    """One delivery; its version, document and attempts must be loaded (no query here)."""
+    version = delivery.version
+    return {
+        "id": delivery.pk,
+        "status": delivery.status,
+        "status_label": str(delivery.get_status_display()),
+        "document": {"id": version.document_id, "title": version.document.title},
+        "version": version.number,
+        "folder": delivery.folder,
+        "folder_label": delivery.folder_label,
+        "company": {"id": delivery.company_id, "name": delivery.company_name},
+        "app": {
+            "installation": delivery.installation_id,
+            "slug": delivery.app_slug,
+            "name": delivery.app_name,
+        },
+        "destination": {"kind": delivery.kind, "label": delivery.destination_label},
+        "idempotency_key": delivery.idempotency_key,
+        "attempt_count": delivery.attempt_count,
+        "next_attempt_at": delivery.next_attempt_at,
+        "sent_at": delivery.sent_at,
+        "last_error": delivery.last_error,
+        "last_code": delivery.last_code,
+        "resend_of": delivery.resend_of_id,
+        "created_at": delivery.created_at,
+        "updated_at": delivery.updated_at,
+        "attempts": [attempt_out(attempt) for attempt in delivery.attempts.all()],
+    }
+
+
+def delivery_page(queryset, *, limit: int | None, cursor: str | None) -> dict:
+    """A cursor page (oldest first, by id) with the attempts loaded in one more query."""
+    rows, next_cursor = paginate(queryset, limit=limit, cursor=cursor, keys=("id",))
+    return {
+        "items": [delivery_out(d) for d in selectors.with_attempts(rows)],
+        "next": next_cursor,
+    }
+
+
+# --- query parameters --------------------------------------------------------------------------
+
+
+def _when(value: str | None, name: str) -> date | datetime | None:
+    if not value:
+        return None
+    text = value.strip()
+    parsed: date | datetime | None = None
+    try:
+        parsed = parse_datetime(text) if "T" in text or " " in text else parse_date(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed(
+            _("Give “%(name)s” as a date (2026-05-31) or a date and time (2026-05-31T14:00:00Z).")
+            % {"name": name},
+            code="invalid_date",
+            field=name,
+        )
+    return parsed
+
+
+def _status(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in DeliveryStatus.values:
+        raise ValidationFailed(
+            _("Unknown status “%(status)s”. Choose one of: %(choices)s.")
+            % {"status": value, "choices": ", ".join(DeliveryStatus.values)},
+            code="invalid_status",
+            field="status",
+        )
+    return value
+
+
+def _identifier(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit():
+        raise ValidationFailed(
+            _("“%(name)s” must be a number (an id).") % {"name": name},
+            code="invalid_id",
+            field=name,
+        )
+    return int(value)
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@router.get("/deliveries", response=DeliveryPage, summary="The send history of the firm")
+def delivery_list(
+    request: HttpRequest,
+    status: str | None = None,
+    installation: str | None = None,
+    company: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+):
+    """Deliveries with their attempts, oldest first. ``since``/``until`` filter the time the
+    delivery was created (a date includes its whole day). In a company context: that
+    company's deliveries only."""
+    deliveries = selectors.delivery_list(
+        context=api_context(request),
+        status=_status(status),
+        installation_id=_identifier(installation, "installation"),
+        company_id=_identifier(company, "company"),
+        since=_when(since, "since"),
+        until=_when(until, "until"),
+    )
+    return delivery_page(deliveries, limit=limit, cursor=cursor)
+
+
+@router.get("/deliveries/{delivery_id}", response=DeliveryOut, summary="One delivery")
+def delivery_detail(request: HttpRequest, delivery_id: str):
+    return delivery_out(selectors.delivery_get(context=api_context(request), pk=delivery_id))
+
+
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    response={201: DeliveryOut},
+    summary="Send a finished delivery again (audited)",
+)
+def delivery_resend(request: HttpRequest, delivery_id: str):
+    """Creates a new delivery (``resend_of`` = this one) with its own idempotency key and the
+    destination as configured now. 409 while this delivery or a resend of it is on its way,
+    or when the app no longer sends this folder to this company. Firm users only."""
+    context = api_context(request)
+    delivery = selectors.delivery_get(context=context, pk=delivery_id)
+    firm_context(request)  # 403 for company users, after the 404 check
+    resend = services.delivery_resend(actor=request.user, delivery=delivery)
+    return Status(201, delivery_out(selectors.delivery_get(context=context, pk=resend.pk)))

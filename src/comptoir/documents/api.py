@@ -1,3 +1,285 @@
-from ninja import Router
+"""Documents API: the folder tree, uploads, versions and downloads.
+
+Works in a firm context (any company of the firm) and in a company context (the caller's own
+company only). Another firm's or another company's objects answer 404; a company ``invite``
+gets 403 on uploads.
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from comptoir.core.api import api_context, paginate
+from comptoir.deliveries import selectors as delivery_selectors
+from comptoir.deliveries.api import DeliveryPage, delivery_page
+from comptoir.documents import selectors, services
+from comptoir.documents.downloads import version_file_response
+from comptoir.documents.folders import folder_label, month_label
+from comptoir.documents.models import Document, DocumentVersion
+from comptoir.documents.permissions import can_upload_documents
 
 router = Router(tags=["documents"])
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class FiscalYearOut(Schema):
+    start: date
+    end: date
+    label: str
+
+
+class VersionOut(Schema):
+    number: int
+    original_name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_by: UserRef | None
+    created_at: datetime
+    download_url: str
+
+
+class DocumentSummaryOut(Schema):
+    id: int
+    company: int
+    folder: str
+    folder_label: str
+    fiscal_year: FiscalYearOut
+    month: date | None
+    month_label: str | None
+    title: str
+    current_version: int
+    created_by: UserRef | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentOut(DocumentSummaryOut):
+    versions: list[VersionOut]
+
+
+class DocumentPage(Schema):
+    items: list[DocumentSummaryOut]
+    next: str | None
+
+
+class MonthNodeOut(Schema):
+    month: date
+    label: str
+    count: int
+
+
+class FiscalYearNodeOut(Schema):
+    start: date
+    end: date
+    label: str
+    current: bool
+    count: int
+    root_count: int
+    months: list[MonthNodeOut]
+
+
+class FolderNodeOut(Schema):
+    key: str
+    label: str
+    count: int
+    fiscal_years: list[FiscalYearNodeOut]
+
+
+class FolderTreeOut(Schema):
+    company: int
+    folders: list[FolderNodeOut]
+
+
+# --- serialisation -----------------------------------------------------------------------------
+
+
+def user_ref(user) -> dict | None:
+    return {"id": user.pk, "name": user.display_name} if user is not None else None
+
+
+def version_out(version: DocumentVersion, document: Document) -> dict:
+    return {
+        "number": version.number,
+        "original_name": version.original_name,
+        "size": version.size,
+        "content_type": version.content_type,
+        "sha256": version.sha256,
+        "uploaded_by": user_ref(version.uploaded_by),
+        "created_at": version.created_at,
+        "download_url": reverse(
+            "api:version_file", kwargs={"document_id": document.pk, "number": version.number}
+        ),
+    }
+
+
+def document_summary_out(document: Document) -> dict:
+    year = document.fiscal_year
+    return {
+        "id": document.pk,
+        "company": document.company_id,
+        "folder": document.folder,
+        "folder_label": folder_label(document.folder),
+        "fiscal_year": {"start": year.start, "end": year.end, "label": year.label},
+        "month": document.month,
+        "month_label": month_label(document.month, year) if document.month else None,
+        "title": document.title,
+        "current_version": document.current_version,
+        "created_by": user_ref(document.created_by),
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+    }
+
+
+def document_out(document: Document) -> dict:
+    versions = selectors.version_list(document=document)
+    return {
+        **document_summary_out(document),
+        "versions": [version_out(version, document) for version in versions],
+    }
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def acting_company(request: HttpRequest, company_id: str):
+    """The company the caller may act on (their firm's, or their own company's); 404 otherwise."""
+    return selectors.company_for_context(context=api_context(request), pk=company_id)
+
+
+def _require_upload(request: HttpRequest, company) -> None:
+    if not can_upload_documents(api_context(request), company):
+        raise PermissionDenied
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/companies/{company_id}/folders", response=FolderTreeOut, summary="The company's folder tree"
+)
+def folder_tree(request: HttpRequest, company_id: str):
+    company = acting_company(request, company_id)
+    return {"company": company.pk, "folders": selectors.folder_tree(company=company)}
+
+
+@router.get(
+    "/companies/{company_id}/documents", response=DocumentPage, summary="The company's documents"
+)
+def document_list(
+    request: HttpRequest,
+    company_id: str,
+    folder: str | None = None,
+    fiscal_year: str | None = None,
+    month: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+):
+    company = acting_company(request, company_id)
+    documents = selectors.document_list(
+        company=company,
+        folder=services.clean_folder(folder) if folder else None,
+        fiscal_year_start=services.parse_fiscal_year_start(fiscal_year) if fiscal_year else None,
+        month=services.parse_month(month) if month else None,
+    )
+    rows, next_cursor = paginate(documents, limit=limit, cursor=cursor, keys=("id",))
+    return {"items": [document_summary_out(document) for document in rows], "next": next_cursor}
+
+
+@router.post(
+    "/companies/{company_id}/documents",
+    response={201: DocumentOut},
+    summary="Upload a document (its version 1)",
+)
+def document_upload(
+    request: HttpRequest,
+    company_id: str,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]
+    folder: Form[str] = "",
+    fiscal_year: Form[str] = "",
+    month: Form[str] = "",
+    title: Form[str] = "",
+):
+    company = acting_company(request, company_id)
+    _require_upload(request, company)
+    document = services.document_upload(
+        actor=request.user,
+        company=company,
+        folder=folder,
+        file=file,
+        fiscal_year=fiscal_year or None,
+        month=month or None,
+        title=title or None,
+    )
+    return Status(201, document_out(document))
+
+
+@router.get("/documents/{document_id}", response=DocumentOut, summary="A document and its versions")
+def document_detail(request: HttpRequest, document_id: str):
+    context = api_context(request)
+    return document_out(selectors.document_for_context(context=context, pk=document_id))
+
+
+@router.post(
+    "/documents/{document_id}/versions",
+    response={201: VersionOut},
+    summary="Upload a new version of a document",
+)
+def version_add(
+    request: HttpRequest,
+    document_id: str,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]
+):
+    document = selectors.document_for_context(context=api_context(request), pk=document_id)
+    _require_upload(request, document.company)
+    version = services.document_version_add(actor=request.user, document=document, file=file)
+    return Status(201, version_out(version, document))
+
+
+@router.get(
+    "/documents/{document_id}/versions/{number}/file",
+    url_name="version_file",
+    summary="Download the bytes of one version",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def version_file(request: HttpRequest, document_id: str, number: str) -> FileResponse:
+    document = selectors.document_for_context(context=api_context(request), pk=document_id)
+    return version_file_response(selectors.version_get(document=document, number=number))
+
+
+@router.get(
+    "/documents/{document_id}/versions/{number}/deliveries",
+    response=DeliveryPage,
+    summary="The send history of one version",
+)
+def version_deliveries(
+    request: HttpRequest,
+    document_id: str,
+    number: str,
+    limit: int | None = None,
+    cursor: str | None = None,
+):
+    """Every delivery of this version (one per app destination, resends included) with its
+    attempts, oldest first. Company users see their own company's documents (read only)."""
+    document = selectors.document_for_context(context=api_context(request), pk=document_id)
+    version = selectors.version_get(document=document, number=number)
+    deliveries = delivery_selectors.version_deliveries(version=version)
+    return delivery_page(deliveries, limit=limit, cursor=cursor)

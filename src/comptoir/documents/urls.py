@@ -1,2 +1,20 @@
+from django.urls import path
+
+from comptoir.documents import views
+
 app_name = "documents"
-urlpatterns: list = []
+
+urlpatterns = [
+    path(
+        "cabinet/clients/<int:pk>/documents/",
+        views.firm_company_documents,
+        name="firm_company_documents",
+    ),
+    path("entreprise/documents/", views.company_documents, name="company_documents"),
+    path("documents/<int:pk>/", views.document_detail, name="detail"),
+    path(
+        "documents/<int:pk>/versions/<int:number>/fichier/",
+        views.version_download,
+        name="download",
+    ),
+]

@@ -1,3 +1,333 @@
-from ninja import Router
+"""Store API: catalogue, installations, custom apps, removal impact, home tiles."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from comptoir.core.api import api_context, firm_context, paginate
+from comptoir.core.errors import Forbidden, ValidationFailed
+from comptoir.store import selectors, services
+from comptoir.store.models import App, Installation
+from comptoir.store.permissions import can_manage_store
+from comptoir.store.schema import FIRM, firm_fields, public_settings, schema_fields
 
 router = Router(tags=["store"])
+
+AppTypeName = Literal["redirect", "automation"]
+AudienceName = Literal["firm", "company", "both"]
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+    name_fr: str
+    name_en: str
+    order: int
+
+
+class CategoryPage(Schema):
+    items: list[CategoryOut]
+    next: str | None
+
+
+class CategoryRef(Schema):
+    slug: str
+    name: str
+
+
+class AppOut(Schema):
+    slug: str
+    name: str
+    publisher: str
+    category: CategoryRef | None
+    short_description: str
+    type: str
+    audience: str
+    logo: str | None
+    is_custom: bool
+    is_active: bool
+    requires_siret: bool
+    transport: str | None
+    needs_firm_settings: bool
+    installed: bool
+    installation: int | None
+
+
+class AppPage(Schema):
+    items: list[AppOut]
+    next: str | None
+
+
+class AppDetailOut(AppOut):
+    long_description: str
+    business_model: str
+    launch_url: str | None
+    accepted_folders: list[str]
+    accepted_file_types: list[str]
+    max_file_size: int | None
+    settings_schema: list[dict[str, Any]]
+
+
+class InstallationOut(Schema):
+    id: int
+    app: AppDetailOut
+    settings: dict[str, Any]
+    position: int
+    installed_at: datetime
+    installed_by: str | None
+
+
+class InstallationPage(Schema):
+    items: list[InstallationOut]
+    next: str | None
+
+
+class InstallationIn(Schema):
+    app: str
+    settings: dict[str, Any] = {}
+
+
+class InstallationPatch(Schema):
+    settings: dict[str, Any] | None = None
+    # Custom apps only:
+    name: str | None = None
+    url: str | None = None
+    description: str | None = None
+    audience: AudienceName | None = None
+
+
+class CustomAppIn(Schema):
+    name: str
+    url: str
+    description: str = ""
+    audience: AudienceName = "both"
+    assign_to_all_companies: bool = False
+    roles: list[str] = []
+
+
+class ImpactOut(Schema):
+    companies: int
+    users: int
+    connections: int
+    pending_deliveries: int
+
+
+class ReorderIn(Schema):
+    order: list[int]
+
+
+class ReorderOut(Schema):
+    order: list[int]
+
+
+class TileOut(Schema):
+    installation: int
+    name: str
+    logo: str | None
+    url_open: str
+
+
+def app_out(app: App, installation_id: int | None) -> dict[str, Any]:
+    category = app.category
+    return {
+        "slug": app.slug,
+        "name": app.name,
+        "publisher": app.publisher,
+        "category": {"slug": category.slug, "name": category.name} if category else None,
+        "short_description": app.short_description,
+        "type": app.type,
+        "audience": app.audience,
+        "logo": app.logo_url,
+        "is_custom": app.is_custom,
+        "is_active": app.is_active,
+        "requires_siret": app.requires_siret,
+        "transport": app.transport or None,
+        "needs_firm_settings": bool(firm_fields(app)),
+        "installed": installation_id is not None,
+        "installation": installation_id,
+    }
+
+
+def app_detail_out(app: App, installation_id: int | None) -> dict[str, Any]:
+    return {
+        **app_out(app, installation_id),
+        "long_description": app.long_description,
+        "business_model": app.business_model,
+        "launch_url": app.launch_url or None,
+        "accepted_folders": list(app.accepted_folders or []),
+        "accepted_file_types": list(app.accepted_file_types or []),
+        "max_file_size": app.max_file_size,
+        "settings_schema": [spec.as_dict() for spec in schema_fields(app)],
+    }
+
+
+def installation_out(installation: Installation) -> dict[str, Any]:
+    app = installation.app
+    installed_by = installation.installed_by
+    return {
+        "id": installation.pk,
+        "app": app_detail_out(app, installation.pk),
+        "settings": public_settings(app, FIRM, installation.settings),
+        "position": installation.position,
+        "installed_at": installation.created_at,
+        "installed_by": installed_by.email if installed_by else None,
+    }
+
+
+def _require_admin(context) -> None:
+    if not can_manage_store(context):
+        raise Forbidden(
+            _("Only an administrator of the firm can change its applications."), code="admin_only"
+        )
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+@router.get("/store/categories", response=CategoryPage, summary="Store categories")
+def category_list(request: HttpRequest):
+    firm_context(request)
+    return {"items": list(selectors.category_list()), "next": None}
+
+
+@router.get("/store/apps", response=AppPage, summary="The catalogue as the caller may see it")
+def app_list(
+    request: HttpRequest,
+    category: str | None = None,
+    type: AppTypeName | None = None,
+    q: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+):
+    context = firm_context(request)
+    apps = selectors.store_app_list(context=context, category=category, type=type, q=q)
+    rows, next_cursor = paginate(apps, limit=limit, cursor=cursor, keys=("name", "id"))
+    return {"items": [app_out(app, app.installation_id) for app in rows], "next": next_cursor}
+
+
+@router.get("/store/apps/{slug}", response=AppDetailOut, summary="One app of the catalogue")
+def app_detail(request: HttpRequest, slug: str):
+    context = firm_context(request)
+    app = selectors.app_get(context=context, slug=slug)
+    return app_detail_out(app, app.installation_id)
+
+
+# --- installations ------------------------------------------------------------------------------
+
+
+@router.get("/installations", response=InstallationPage, summary="Apps in the firm's space")
+def installation_list(request: HttpRequest, limit: int | None = None, cursor: str | None = None):
+    context = firm_context(request)
+    rows, next_cursor = paginate(
+        selectors.installation_list(firm=context.firm),
+        limit=limit,
+        cursor=cursor,
+        keys=("position", "id"),
+    )
+    return {"items": [installation_out(i) for i in rows], "next": next_cursor}
+
+
+@router.post("/installations", response={201: InstallationOut}, summary="Add an app (admins)")
+def installation_add(request: HttpRequest, payload: InstallationIn):
+    context = firm_context(request)
+    _require_admin(context)
+    app = selectors.app_get(context=context, slug=payload.app)
+    installation = services.installation_add(
+        actor=request.user, firm=context.firm, app=app, settings=payload.settings
+    )
+    return Status(201, installation_out(installation))
+
+
+@router.post("/installations/reorder", response=ReorderOut, summary="Order the tiles (admins)")
+def installation_reorder(request: HttpRequest, payload: ReorderIn):
+    context = firm_context(request)
+    _require_admin(context)
+    order = services.tile_reorder(
+        actor=request.user, firm=context.firm, installation_ids=payload.order
+    )
+    return {"order": order}
+
+
+@router.get("/installations/{installation_id}", response=InstallationOut)
+def installation_detail(request: HttpRequest, installation_id: str):
+    context = firm_context(request)
+    return installation_out(selectors.installation_get(firm=context.firm, pk=installation_id))
+
+
+@router.patch(
+    "/installations/{installation_id}",
+    response=InstallationOut,
+    summary="Change firm-level settings (or a custom app's name, URL...) (admins)",
+)
+def installation_update(request: HttpRequest, installation_id: str, payload: InstallationPatch):
+    context = firm_context(request)
+    installation = selectors.installation_get(firm=context.firm, pk=installation_id)
+    _require_admin(context)
+    changes = payload.dict(exclude_unset=True)
+    settings = changes.pop("settings", None)
+    custom = {k: ("" if v is None and k == "description" else v) for k, v in changes.items()}
+    if custom:
+        if not installation.app.is_custom:
+            raise ValidationFailed(
+                _("Name, address and description can only be changed for your own applications."),
+                code="not_custom_app",
+                field=next(iter(custom)),
+            )
+        services.custom_app_update(actor=request.user, installation=installation, **custom)
+    if settings is not None:
+        services.installation_update_settings(
+            actor=request.user, installation=installation, settings=settings
+        )
+    return installation_out(selectors.installation_get(firm=context.firm, pk=installation.pk))
+
+
+@router.delete("/installations/{installation_id}", response={204: None}, summary="Remove (admins)")
+def installation_remove(request: HttpRequest, installation_id: str):
+    context = firm_context(request)
+    installation = selectors.installation_get(firm=context.firm, pk=installation_id)
+    _require_admin(context)
+    services.installation_remove(actor=request.user, installation=installation)
+    return Status(204, None)
+
+
+@router.get(
+    "/installations/{installation_id}/removal-impact",
+    response=ImpactOut,
+    summary="What removing this app would take away",
+)
+def installation_removal_impact(request: HttpRequest, installation_id: str):
+    context = firm_context(request)
+    installation = selectors.installation_get(firm=context.firm, pk=installation_id)
+    return selectors.removal_impact(firm=context.firm, installation=installation)
+
+
+@router.post("/custom-apps", response={201: InstallationOut}, summary="Create a custom app")
+def custom_app_create(request: HttpRequest, payload: CustomAppIn):
+    context = firm_context(request)
+    _require_admin(context)
+    installation = services.custom_app_create(
+        actor=request.user, firm=context.firm, **payload.dict()
+    )
+    return Status(
+        201, installation_out(selectors.installation_get(firm=context.firm, pk=installation.pk))
+    )
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+
+@router.get("/home", response=list[TileOut], summary="The caller's tiles in the current context")
+def home(request: HttpRequest):
+    context = api_context(request)
+    return [
+        {
+            "installation": t["installation"],
+            "name": t["name"],
+            "logo": t["logo_url"],
+            "url_open": t["url_open"],
+        }
+        for t in selectors.home_tiles(context=context)
+    ]

@@ -1,2 +1,19 @@
+from django.urls import path
+
+from comptoir.store import views
+
 app_name = "store"
-urlpatterns: list = []
+
+_BASE = "cabinet/parametres/applications/"
+
+urlpatterns = [
+    path(_BASE, views.index, name="index"),
+    path(f"{_BASE}nouvelle/", views.custom_app_create, name="custom_app_create"),
+    path(f"{_BASE}catalogue/<slug:slug>/", views.app_detail, name="app_detail"),
+    path(f"{_BASE}catalogue/<slug:slug>/ajouter/", views.install, name="install"),
+    path(f"{_BASE}<int:pk>/modifier/", views.installation_edit, name="installation_edit"),
+    path(f"{_BASE}<int:pk>/retirer/", views.installation_remove, name="installation_remove"),
+    path(f"{_BASE}<int:pk>/deplacer/", views.tile_move, name="tile_move"),
+    path("apps/<int:installation_id>/open", views.open_app, name="open"),
+    path("apps/logos/<int:app_id>/<str:version>", views.logo, name="logo"),
+]

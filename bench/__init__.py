@@ -1,0 +1,1 @@
+"""Scale data and benchmark scenarios: ``make bench`` (``python -m bench.run``)."""

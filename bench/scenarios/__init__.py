@@ -1,0 +1,8 @@
+"""Every scenario module, imported so that it registers itself (see ``bench.registry``).
+
+Add yours to both lines.
+"""
+
+from bench.scenarios import clients_list, store
+
+__all__ = ["clients_list", "store"]

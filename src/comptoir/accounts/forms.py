@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core.forms import ServiceForm
+
+
+class LoginForm(AuthenticationForm):
+    """Log in by e-mail; addresses are stored lower-case, so any spelling works."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class ProfileForm(ServiceForm):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class TokenForm(ServiceForm):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “Accounting export script”."),
+    )
+
+
+class InvitationPasswordForm(ServiceForm):
+    """A new login chooses a password (the service checks its strength)."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; not only digits, not a common password."),
+    )
+    password_confirm = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password, again = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and again and password != again:
+            self.add_error(
+                "password_confirm", _("The two passwords differ. Type the same one twice.")
+            )
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        return {
+            "password": self.cleaned_data["password"],
+            "full_name": self.cleaned_data["full_name"],
+        }

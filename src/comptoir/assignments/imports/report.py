@@ -1,0 +1,60 @@
+"""Files we hand out: the import template and the error report (both CSV for French Excel).
+
+UTF-8 with a byte order mark and ``;``: what Excel opens cleanly on a French computer. The
+error report repeats what people typed, so every cell that a spreadsheet could read as a
+formula is neutralised with a leading quote (CSV injection).
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from comptoir.assignments.imports.validate import SIRET
+from comptoir.store.schema import company_fields
+
+BOM = "\ufeff"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet shows as text: formulas and DDE payloads get a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv(rows: Iterable[Iterable[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for row in rows:
+        writer.writerow(row)
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def template_columns(app) -> list[str]:
+    return [SIRET, *[spec.key for spec in company_fields(app)]]
+
+
+def template_csv(app) -> bytes:
+    """The header line to fill: ``siret`` then the app's company-level setting keys."""
+    return _csv([template_columns(app)])
+
+
+def template_filename(app) -> str:
+    return f"modele-{app.slug}.csv"
+
+
+def error_report_csv(errors: list[dict]) -> bytes:
+    header = [_("Row"), _("Column"), _("Value"), _("Error"), _("Code")]
+    rows = [
+        [
+            safe_cell(e.get("row") or ""),
+            safe_cell(e.get("column") or ""),
+            safe_cell(e.get("value") or ""),
+            safe_cell(e.get("message") or ""),
+            safe_cell(e.get("code") or ""),
+        ]
+        for e in errors
+    ]
+    return _csv([header, *rows])

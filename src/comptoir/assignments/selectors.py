@@ -1,0 +1,277 @@
+"""Reads of the assignments. Every function takes the firm (or a company or context of it) and
+never shows another firm's rows: another firm's company, installation or import is a 404."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from comptoir.assignments.models import (
+    AssignAllRule,
+    AssignmentImport,
+    CompanyAssignment,
+    RoleGrant,
+    UserAccess,
+)
+from comptoir.assignments.permissions import gives_tiles, is_assignable
+from comptoir.store.models import COMPANY_AUDIENCES, AppType, Installation
+
+
+def _pk(value) -> int:
+    if not str(value).isdigit():
+        raise Http404
+    return int(value)
+
+
+# --- installations and their companies ----------------------------------------------------------
+
+
+def installation_get(*, firm, pk) -> Installation:
+    from comptoir.store.selectors import installation_get as store_installation_get
+
+    return store_installation_get(firm=firm, pk=pk)
+
+
+def assignable_installations(*, firm) -> list[Installation]:
+    """The apps of the space that can be given to client companies, in the firm's order."""
+    installations = Installation.objects.filter(firm=firm).select_related("app")
+    return [i for i in installations.order_by("position", "id") if is_assignable(i.app)]
+
+
+def assignment_list(*, firm, installation, q: str | None = None) -> QuerySet[CompanyAssignment]:
+    """The companies that have the app, by name, with how many of their users see it."""
+    if installation.firm_id != firm.pk:
+        raise Http404
+    assignments = CompanyAssignment.objects.filter(firm=firm, installation=installation)
+    q = " ".join((q or "").split())
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        condition = Q(company__name__icontains=q)
+        if len(digits) >= 3:
+            condition |= Q(company__siret__contains=digits)
+        assignments = assignments.filter(condition)
+    return (
+        assignments.select_related("company")
+        .annotate(user_count=Count("accesses"))
+        .order_by("company__name", "company_id")
+    )
+
+
+def assignment_counts(*, installation) -> dict[str, int]:
+    counts = CompanyAssignment.objects.filter(installation=installation).aggregate(
+        companies=Count("pk", distinct=True),
+        enabled=Count("pk", filter=Q(enabled=True), distinct=True),
+        users=Count("accesses__user", distinct=True),
+    )
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def assignment_get(*, firm, installation, company_id) -> CompanyAssignment:
+    if installation.firm_id != firm.pk:
+        raise Http404
+    assignment = (
+        CompanyAssignment.objects.filter(
+            firm=firm, installation=installation, company_id=_pk(company_id)
+        )
+        .select_related("company", "installation__app", "installation__firm")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def assignment_find(*, installation, company) -> CompanyAssignment | None:
+    """The company's assignment of this app, or None (both already checked for the firm)."""
+    return (
+        CompanyAssignment.objects.filter(installation=installation, company=company)
+        .select_related("company", "installation__app", "installation__firm")
+        .first()
+    )
+
+
+def unassigned_companies(*, firm, installation, q: str | None = None):
+    """Companies of the firm that do not have the app yet (``q``: name or SIRET digits)."""
+    from comptoir.companies.selectors import company_list
+
+    assigned = CompanyAssignment.objects.filter(installation=installation, company=OuterRef("pk"))
+    return company_list(firm=firm, q=q).filter(~Exists(assigned))
+
+
+def companies_by_ids(*, firm, ids) -> list:
+    """The firm's companies with these ids; 404 if any is not one of them."""
+    from comptoir.companies.models import Company
+
+    try:
+        wanted = {int(pk) for pk in ids}
+    except (TypeError, ValueError):
+        raise Http404 from None
+    companies = list(Company.objects.filter(firm=firm, pk__in=wanted)) if wanted else []
+    if len(companies) != len(wanted):
+        raise Http404
+    return sorted(companies, key=lambda c: (c.name.lower(), c.pk))
+
+
+def assign_all_rule_get(*, installation) -> AssignAllRule | None:
+    return AssignAllRule.objects.filter(installation=installation).first()
+
+
+def role_grant_list(*, firm, installation) -> QuerySet[RoleGrant]:
+    if installation.firm_id != firm.pk:
+        raise Http404
+    return (
+        RoleGrant.objects.filter(firm=firm, installation=installation)
+        .select_related("company")
+        .annotate(access_count=Count("accesses"))
+        .order_by("-id")
+    )
+
+
+def role_grant_get(*, firm, installation, pk) -> RoleGrant:
+    grant = (
+        RoleGrant.objects.filter(firm=firm, installation=installation, pk=_pk(pk))
+        .select_related("installation__app", "installation__firm")
+        .first()
+    )
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def import_get(*, firm, installation, pk) -> AssignmentImport:
+    stored = AssignmentImport.objects.filter(
+        firm=firm, installation=installation, pk=_pk(pk)
+    ).first()
+    if stored is None:
+        raise Http404
+    return stored
+
+
+# --- one company --------------------------------------------------------------------------------
+
+
+def company_assignment_list(*, firm, company) -> list[CompanyAssignment]:
+    """The apps the company has, in the firm's tile order, with how many users see each."""
+    if company.firm_id != firm.pk:
+        raise Http404
+    return list(
+        CompanyAssignment.objects.filter(firm=firm, company=company)
+        .select_related("installation__app", "company")
+        .annotate(user_count=Count("accesses"))
+        .order_by("installation__position", "installation_id")
+    )
+
+
+def company_tile_assignments(*, company) -> list[CompanyAssignment]:
+    """The company's apps that its users may be given (tiles): one query."""
+    assignments = (
+        CompanyAssignment.objects.filter(
+            company=company,
+            installation__app__type=AppType.REDIRECT,
+            installation__app__audience__in=COMPANY_AUDIENCES,
+        )
+        .select_related("installation__app")
+        .order_by("installation__position", "installation_id")
+    )
+    return [a for a in assignments if gives_tiles(a.installation.app)]
+
+
+def user_access_matrix(*, company) -> tuple[list[CompanyAssignment], dict[int, dict[int, bool]]]:
+    """The company's tile apps, and per user {installation_id: given by a rule}. Two queries."""
+    assignments = company_tile_assignments(company=company)
+    by_user: dict[int, dict[int, bool]] = defaultdict(dict)
+    if not assignments:
+        return assignments, by_user
+    rows = UserAccess.objects.filter(assignment__in=[a.pk for a in assignments]).values_list(
+        "user_id", "assignment__installation_id", "granted_by_rule_id"
+    )
+    for user_id, installation_id, rule_id in rows:
+        by_user[user_id][installation_id] = rule_id is not None
+    return assignments, by_user
+
+
+def user_app_choices(assignments, mine: dict[int, bool]) -> list[dict[str, Any]]:
+    """One user's checkboxes: each tile app of the company, ticked if they see it."""
+    return [
+        {
+            "installation": a.installation_id,
+            "name": a.installation.app.name,
+            "enabled": a.enabled,
+            "checked": a.installation_id in mine,
+            "by_rule": mine.get(a.installation_id, False),
+        }
+        for a in assignments
+    ]
+
+
+def user_apps(*, company, user) -> list[dict[str, Any]]:
+    """One user's access to each of the company's tile apps (the API's user apps list)."""
+    assignments, by_user = user_access_matrix(company=company)
+    mine = by_user.get(user.pk, {})
+    return [
+        {
+            "installation": a.installation_id,
+            "name": a.installation.app.name,
+            "enabled": a.enabled,
+            "granted": a.installation_id in mine,
+            "by_rule": mine.get(a.installation_id, False),
+        }
+        for a in assignments
+    ]
+
+
+# --- tiles --------------------------------------------------------------------------------------
+
+
+def _visible_to(*, company, user):
+    return UserAccess.objects.filter(
+        assignment__installation=OuterRef("pk"),
+        assignment__company=company,
+        assignment__enabled=True,
+        user=user,
+    )
+
+
+def company_tile_installations(*, context) -> QuerySet[Installation]:
+    company = context.company
+    user = context.company_membership.user
+    return (
+        Installation.objects.filter(
+            firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=COMPANY_AUDIENCES
+        )
+        .filter(Exists(_visible_to(company=company, user=user)))
+        .select_related("app")
+        .order_by("position", "id")
+    )
+
+
+def company_tiles(*, context) -> list[dict[str, Any]]:
+    """A company user's tiles: redirect apps for companies, in the firm's space, assigned and
+    enabled for the company, that this user was given. One query."""
+    from comptoir.store.selectors import tile_dict
+
+    if context is None or context.is_firm or context.company is None:
+        return []
+    return [tile_dict(i) for i in company_tile_installations(context=context)]
+
+
+def user_may_see(*, context, installation) -> bool:
+    """May this company user open this installation's tile? One query."""
+    if context is None or context.is_firm or installation.firm_id != context.firm.pk:
+        return False
+    return company_tile_installations(context=context).filter(pk=installation.pk).exists()
+
+
+# --- for the deliveries engine ------------------------------------------------------------------
+
+
+def company_connections(*, company) -> list[CompanyAssignment]:
+    """The company's enabled automation assignments (its connections), with their app."""
+    return list(
+        CompanyAssignment.objects.filter(
+            company=company, enabled=True, installation__app__type=AppType.AUTOMATION
+        )
+        .select_related("installation__app", "installation")
+        .order_by("installation__position", "installation_id")
+    )

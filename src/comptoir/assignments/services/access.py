@@ -1,0 +1,448 @@
+"""Which users of a client company see an app: by hand, by role ("Personnaliser le portail
+client"), and as users join, change role or leave.
+
+Rules of the game (the property test's reference model follows them):
+
+- a user sees an app's tile when the app is assigned to their company, enabled, and they have
+  a ``UserAccess``;
+- an access given by hand stays until taken back by hand (or the app is unassigned/removed);
+- an access given by a role grant goes when its user moves to a role the grant does not name;
+- a grant with ``include_future_users`` also gives the app to users who later join a company
+  it covers or move into one of its roles, and to the users of companies that get the app
+  later (when the grant covers every company).
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
+from comptoir.assignments.permissions import (
+    require_access_manager,
+    require_firm_member,
+    require_gives_tiles,
+    require_redirect_for_companies,
+)
+from comptoir.assignments.services._common import (
+    BATCH_SIZE,
+    grant_living_rules,
+    ids_detail,
+    memberships_for,
+)
+from comptoir.assignments.services.companies import _concurrent_change, _settings_for_all
+from comptoir.audit.services import audit_record
+from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.core.errors import NotFound, ValidationFailed
+
+ALL = "all"
+CHOSEN_COMPANIES_MAX = 500
+
+
+def clean_roles(roles) -> list[str]:
+    if isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset):
+        roles = [roles] if roles else []
+    cleaned = list(dict.fromkeys(str(role) for role in roles))
+    if not cleaned:
+        raise ValidationFailed(
+            _("Choose at least one role: administrateur, collaborateur or invite."),
+            code="roles_required",
+            field="roles",
+        )
+    unknown = [role for role in cleaned if role not in CompanyRole.values]
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown role “%(role)s”. Choose among administrateur, collaborateur and invite.")
+            % {"role": unknown[0]},
+            code="invalid_role",
+            field="roles",
+        )
+    return cleaned
+
+
+def _clean_companies(installation, companies) -> list[int] | None:
+    """None for every company, else the distinct ids of the chosen companies of the firm."""
+    if companies == ALL or companies is None:
+        return None
+    ids = list(dict.fromkeys(c.pk for c in companies))
+    if not ids:
+        raise ValidationFailed(
+            _("Choose at least one client company, or all of them."),
+            code="companies_required",
+            field="companies",
+        )
+    if len(ids) > CHOSEN_COMPANIES_MAX:
+        raise ValidationFailed(
+            _("Choose at most %(max)d client companies at once, or all of them.")
+            % {"max": CHOSEN_COMPANIES_MAX},
+            code="too_many_companies",
+            field="companies",
+        )
+    if any(c.firm_id != installation.firm_id for c in companies):
+        raise NotFound(code="company_not_found")
+    return ids
+
+
+def role_grant_create(
+    *,
+    actor,
+    installation,
+    companies,
+    roles,
+    include_future_users: bool,
+    assign_missing: bool = True,
+) -> dict[str, Any]:
+    """ "Personnaliser le portail client": users with these roles get the app.
+
+    ``companies`` is a list of companies or ``"all"``. The chosen companies that do not have
+    the app yet get it at the same time (the seed: "choose the dossiers for which you add the
+    application", then the roles) — unless ``assign_missing`` is False, in which case "all"
+    means every company that has the app, now or later.
+    """
+    require_firm_member(actor, installation.firm_id)
+    app = installation.app
+    require_redirect_for_companies(app, _("“Customise the client portal”"))
+    roles = clean_roles(roles)
+    chosen = _clean_companies(installation, companies)
+    include_future_users = bool(include_future_users)
+    with transaction.atomic():
+        assignment_ids = dict(
+            CompanyAssignment.objects.filter(installation=installation).values_list(
+                "company_id", "pk"
+            )
+        )
+        if chosen is not None:
+            targets = chosen
+        elif assign_missing:
+            targets = list(
+                Company.objects.filter(firm_id=installation.firm_id).values_list("pk", flat=True)
+            )
+        else:
+            targets = list(assignment_ids)
+        creates = []
+        if assign_missing:
+            missing = [pk for pk in targets if pk not in assignment_ids]
+            if missing:
+                stored = _settings_for_all(app)
+                now = timezone.now()
+                creates = [
+                    CompanyAssignment(
+                        firm_id=installation.firm_id,
+                        installation=installation,
+                        company_id=pk,
+                        settings=dict(stored),
+                        enabled=True,
+                        created_by=actor,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    for pk in missing
+                ]
+                try:
+                    with transaction.atomic():
+                        CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+                except IntegrityError:
+                    raise _concurrent_change() from None
+                assignment_ids.update({a.company_id: a.pk for a in creates})
+                grant_living_rules(creates)  # earlier rules covering every company
+        grant_fields = {
+            "firm_id": installation.firm_id,
+            "installation": installation,
+            "roles": roles,
+            "include_future_users": include_future_users,
+            "created_by": actor,
+        }
+        if chosen is None:
+            grants = [RoleGrant.objects.create(company=None, **grant_fields)]
+            grant_for = {pk: grants[0] for pk in targets}
+        else:
+            grants = RoleGrant.objects.bulk_create(
+                [RoleGrant(company_id=pk, **grant_fields) for pk in targets],
+                batch_size=BATCH_SIZE,
+            )
+            grant_for = {g.company_id: g for g in grants}
+        existing = set(
+            UserAccess.objects.filter(assignment__installation=installation).values_list(
+                "assignment_id", "user_id"
+            )
+        )
+        now = timezone.now()
+        accesses = []
+        for company_id, user_id, _role in memberships_for(
+            firm_id=installation.firm_id, company_ids=targets, roles=roles
+        ):
+            assignment_id = assignment_ids.get(company_id)
+            if assignment_id is None or (assignment_id, user_id) in existing:
+                continue
+            existing.add((assignment_id, user_id))
+            accesses.append(
+                UserAccess(
+                    firm_id=installation.firm_id,
+                    assignment_id=assignment_id,
+                    user_id=user_id,
+                    granted_by_rule=grant_for[company_id],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        UserAccess.objects.bulk_create(accesses, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        audit_record(
+            firm=installation.firm,
+            actor=actor,
+            action="role_grant.create",
+            target=installation,
+            details={
+                "app": app.slug,
+                "roles": roles,
+                "include_future_users": include_future_users,
+                "companies": "all" if chosen is None else ids_detail(chosen),
+                "assigned": len(creates),
+                "users_granted": len(accesses),
+            },
+        )
+    return {
+        "grants": [g.pk for g in grants],
+        "companies": len(targets),
+        "assigned": len(creates),
+        "users_granted": len(accesses),
+    }
+
+
+def role_grant_stop(*, actor, grant: RoleGrant) -> None:
+    """Stop giving the app to users who join later; the accesses already given stay."""
+    installation = grant.installation
+    require_firm_member(actor, installation.firm_id)
+    if not grant.include_future_users:
+        return
+    with transaction.atomic():
+        grant.include_future_users = False
+        grant.save(update_fields=["include_future_users", "updated_at"])
+        audit_record(
+            firm=installation.firm,
+            actor=actor,
+            action="role_grant.stop",
+            target=installation,
+            details={
+                "app": installation.app.slug,
+                "grant": grant.pk,
+                "roles": grant.roles,
+                "company": grant.company_id,
+            },
+        )
+
+
+# --- one user -----------------------------------------------------------------------------------
+
+
+def _require_member(company, user) -> None:
+    if not CompanyMembership.objects.filter(company=company, user=user).exists():
+        raise NotFound(code="user_not_found")
+
+
+def user_access_grant(*, actor, assignment: CompanyAssignment, user) -> UserAccess:
+    """Let one user of the company see the app. Given by hand, it no longer follows a rule."""
+    company = assignment.company
+    require_access_manager(actor, company)
+    require_gives_tiles(assignment.installation.app)
+    _require_member(company, user)
+    with transaction.atomic():
+        access = UserAccess.objects.filter(assignment=assignment, user=user).first()
+        if access is not None and access.granted_by_rule_id is None:
+            return access
+        if access is not None:
+            access.granted_by_rule = None
+            access.save(update_fields=["granted_by_rule", "updated_at"])
+        else:
+            try:
+                with transaction.atomic():
+                    access = UserAccess.objects.create(
+                        firm_id=assignment.firm_id, assignment=assignment, user=user
+                    )
+            except IntegrityError:
+                raise _concurrent_change() from None
+        _audit_user(actor, assignment, user, granted=[assignment.installation_id], revoked=[])
+    return access
+
+
+def user_access_revoke(*, actor, assignment: CompanyAssignment, user) -> bool:
+    company = assignment.company
+    require_access_manager(actor, company)
+    _require_member(company, user)
+    with transaction.atomic():
+        deleted, _rows = UserAccess.objects.filter(assignment=assignment, user=user).delete()
+        if deleted:
+            _audit_user(actor, assignment, user, granted=[], revoked=[assignment.installation_id])
+    return bool(deleted)
+
+
+def user_access_set(*, actor, company, user, installation_ids) -> dict[str, list[int]]:
+    """The page's checkboxes: exactly these apps (among the company's tiles) for this user."""
+    from comptoir.assignments.permissions import gives_tiles
+
+    require_access_manager(actor, company)
+    _require_member(company, user)
+    try:
+        wanted = {int(pk) for pk in installation_ids}
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            _("Give the applications as a list of ids."), code="invalid_apps", field="apps"
+        ) from None
+    with transaction.atomic():
+        assignments = {
+            a.installation_id: a
+            for a in CompanyAssignment.objects.filter(company=company).select_related(
+                "installation__app"
+            )
+            if gives_tiles(a.installation.app)
+        }
+        if wanted - set(assignments):
+            raise NotFound(code="installation_not_found")
+        current = dict(
+            UserAccess.objects.filter(user=user, assignment__company=company).values_list(
+                "assignment__installation_id", "pk"
+            )
+        )
+        grant = sorted(wanted - set(current))
+        revoke = sorted(pk for pk in current if pk in assignments and pk not in wanted)
+        if revoke:
+            UserAccess.objects.filter(pk__in=[current[pk] for pk in revoke]).delete()
+        UserAccess.objects.bulk_create(
+            [
+                UserAccess(firm_id=company.firm_id, assignment=assignments[pk], user=user)
+                for pk in grant
+            ],
+            ignore_conflicts=True,
+        )
+        if grant or revoke:
+            audit_record(
+                firm=company.firm,
+                actor=actor,
+                action="user_access.set",
+                target=company,
+                details={"user": user.email, "granted": grant, "revoked": revoke},
+            )
+    return {"granted": grant, "revoked": revoke}
+
+
+def _audit_user(actor, assignment, user, *, granted, revoked) -> None:
+    audit_record(
+        firm=assignment.company.firm,
+        actor=actor,
+        action="user_access.grant" if granted else "user_access.revoke",
+        target=assignment.company,
+        details={
+            "user": user.email,
+            "installation": assignment.installation_id,
+            "granted": granted,
+            "revoked": revoked,
+        },
+    )
+
+
+# --- hooks called by the companies services -----------------------------------------------------
+
+
+def apply_role_grants_to_member(*, membership, actor=None) -> dict[str, list[int]]:
+    """A user joined the company or changed role: follow the role rules.
+
+    Accesses given by a grant that does not name the new role go; living grants that name it
+    give their app (if the company has it). Called inside the companies service's transaction.
+    """
+    company_id, user_id, role = membership.company_id, membership.user_id, membership.role
+    grants = list(
+        RoleGrant.objects.filter(firm_id=membership.firm_id, include_future_users=True)
+        .filter(Q(company_id=company_id) | Q(company__isnull=True))
+        .order_by("id")
+    )
+    accesses = list(
+        UserAccess.objects.filter(
+            user_id=user_id, assignment__company_id=company_id
+        ).select_related("granted_by_rule", "assignment")
+    )
+    revoke = [a for a in accesses if a.granted_by_rule_id and role not in a.granted_by_rule.roles]
+    if revoke:
+        UserAccess.objects.filter(pk__in=[a.pk for a in revoke]).delete()
+    kept = {a.assignment.installation_id for a in accesses if a not in revoke}
+    matching: dict[int, list[RoleGrant]] = defaultdict(list)
+    for grant in grants:
+        if role in grant.roles:
+            matching[grant.installation_id].append(grant)
+    wanted = set(matching) - kept
+    creates = []
+    if wanted:
+        for assignment in CompanyAssignment.objects.filter(
+            company_id=company_id, installation_id__in=wanted
+        ):
+            best = sorted(
+                matching[assignment.installation_id], key=lambda g: (g.company_id is None, g.pk)
+            )[0]
+            creates.append(
+                UserAccess(
+                    firm_id=membership.firm_id,
+                    assignment=assignment,
+                    user_id=user_id,
+                    granted_by_rule=best,
+                )
+            )
+        UserAccess.objects.bulk_create(creates, ignore_conflicts=True)
+    result = {
+        "granted": sorted(a.assignment.installation_id for a in creates),
+        "revoked": sorted(a.assignment.installation_id for a in revoke),
+    }
+    if creates or revoke:
+        audit_record(
+            firm=membership.company.firm,
+            actor=actor,
+            action="user_access.role_rules",
+            target=membership.company,
+            details={"user": membership.user.email, "role": role, **result},
+        )
+    return result
+
+
+def revoke_member_accesses(*, membership, actor=None) -> int:
+    """A user left the company: the apps they saw there go (rejoining starts clean)."""
+    deleted, _rows = UserAccess.objects.filter(
+        user_id=membership.user_id, assignment__company_id=membership.company_id
+    ).delete()
+    if deleted:
+        audit_record(
+            firm=membership.company.firm,
+            actor=actor,
+            action="user_access.member_left",
+            target=membership.company,
+            details={"user": membership.user.email, "revoked": deleted},
+        )
+    return deleted
+
+
+def apply_custom_app_options(*, actor, installation) -> dict[str, Any]:
+    """The custom app form's "assign to all dossiers" and roles (kept on the app).
+
+    "All dossiers" assigns to every company, companies created later included. Roles make a
+    living grant over every company that has the app: with "all dossiers", that is all of
+    them; without, the users of those roles get it wherever the app is assigned later.
+    """
+    from comptoir.assignments.services.companies import assign_all
+
+    options = installation.app.custom_options or {}
+    all_companies = bool(options.get("assign_to_all_companies"))
+    roles = options.get("roles") or []
+    done: dict[str, Any] = {}
+    if all_companies:
+        done["assign_all"] = assign_all(
+            actor=actor, installation=installation, include_future_companies=True
+        )
+    if roles:
+        done["role_grant"] = role_grant_create(
+            actor=actor,
+            installation=installation,
+            companies=ALL,
+            roles=roles,
+            include_future_users=True,
+            assign_missing=False,
+        )
+    return done

@@ -1,0 +1,373 @@
+"""The delivery engine: claim a due delivery, send it outside any transaction, record the result.
+
+One call of :func:`process_delivery` is one attempt:
+
+1. read the row (one query, with its version, app and connection); do nothing if it is gone,
+   not ``pending`` or not due;
+2. a connection that went away or was disabled meanwhile cancels the delivery (``pending →
+   cancelled``), nothing is sent;
+3. claim it: ``UPDATE … SET status='sending' WHERE id=… AND status='pending' AND
+   next_attempt_at <= now AND attempt_count = <read>`` — portable to SQLite; the worker that
+   updates one row owns the attempt, any other does nothing;
+4. send with the transport, OUTSIDE any transaction (no lock is held during the network call);
+5. in one short transaction, record the attempt and the new status — again conditionally
+   (``status='sending' AND claimed_by=<this claim>``): if the sweep took the row back because
+   this worker looked dead, the late result is dropped (the next attempt carries the same
+   idempotency key, so the partner sees a repeat, not a second document).
+
+A retry goes back to ``pending`` with ``next_attempt_at`` from the policy (``Retry-After``
+honoured) and is queued for that time when the task backend can defer; otherwise, and
+whenever a message is lost, the sweep queues it when it is due.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.deliveries import policy
+from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+from comptoir.deliveries.outbox import enqueue_on_commit
+from comptoir.deliveries.transports import (
+    FAILED,
+    RETRY,
+    Destination,
+    OutgoingDocument,
+    TransportResult,
+    UnknownTransport,
+    get_transport,
+)
+from comptoir.deliveries.transports.base import clean_text, failed, retry
+from comptoir.documents.folders import folder_label
+from comptoir.store.schema import COMPANY, reveal_settings
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+SECRET_PREFIX = "whsec_"
+
+# What process_delivery answers (the task's return value).
+SKIPPED, LOST = "skipped", "lost"
+
+
+def worker_name() -> str:
+    """Who claims: host, process and a fresh nonce (a re-claim never matches an old one)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def signing_secret(value: str) -> str:
+    """A Standard Webhooks secret from what the firm typed: ``whsec_…`` is used as it is; any
+    other value (a partner's API key, say) is the raw HMAC key."""
+    value = (value or "").strip()
+    if not value or value.startswith(SECRET_PREFIX):
+        return value
+    return SECRET_PREFIX + base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def load(delivery_id: int) -> Delivery | None:
+    return (
+        Delivery.objects.filter(pk=delivery_id)
+        .select_related("version__document", "installation__app", "assignment", "firm", "company")
+        .first()
+    )
+
+
+# --- what to send, and where --------------------------------------------------------------------
+
+
+def outgoing_document(delivery: Delivery) -> OutgoingDocument:
+    version = delivery.version
+    document = version.document
+    company = delivery.company
+    storage, name = version.file.storage, version.file.name
+    return OutgoingDocument(
+        file_name=version.original_name,
+        content_type=version.content_type,
+        size=version.size,
+        sha256=version.sha256,
+        opener=partial(storage.open, name, "rb"),
+        metadata={
+            "document_id": document.pk,
+            "document_name": document.title,
+            "version_number": version.number,
+            "folder": folder_label(document.folder),
+            "company_name": delivery.company_name,
+            "company_siret": (company.siret if company else "") or "",
+            "company_slug": company.slug if company else "",
+            "firm_name": delivery.firm.name,
+            "firm_id": delivery.firm_id,
+            "uploaded_at": version.created_at.isoformat(),
+        },
+    )
+
+
+def _secret_values(delivery: Delivery) -> dict[str, str] | None:
+    """The secrets the snapshot points at, decrypted; None when their home is gone."""
+    wanted = delivery.destination.get("secrets") or {}
+    if not wanted:
+        return {}
+    installation = delivery.installation
+    if installation is None:
+        return None
+    revealed: dict[str, dict[str, Any]] = {}
+    values = {}
+    for name, (level, key) in wanted.items():
+        if level == COMPANY:
+            if delivery.assignment is None:
+                return None
+            stored = delivery.assignment.settings
+        else:
+            stored = installation.settings
+        if level not in revealed:
+            revealed[level] = reveal_settings(installation.app, level, stored)
+        values[name] = str(revealed[level].get(key) or "")
+    return values
+
+
+def destination_for(delivery: Delivery, secret_values: dict[str, str]) -> Destination:
+    snap = delivery.destination
+    port = snap.get("port")
+    return Destination(
+        kind=str(snap.get("kind", "")),
+        address=str(snap.get("address") or ""),
+        sender=str(snap.get("sender") or ""),
+        url=str(snap.get("url") or ""),
+        secret=signing_secret(secret_values.get("secret", "")),
+        host=str(snap.get("host") or ""),
+        port=int(port) if isinstance(port, int) else None,
+        username=str(snap.get("username") or ""),
+        password=secret_values.get("password", ""),
+        private_key=secret_values.get("private_key", ""),
+        host_key=str(snap.get("host_key") or ""),
+        remote_dir=str(snap.get("remote_dir") or ""),
+        dossier_code=str(snap.get("dossier_code") or ""),
+        app_name=delivery.app_name,
+        accepted_types=tuple(str(t) for t in snap.get("accepted_types") or ()),
+        max_size=snap.get("max_size") or None,
+    )
+
+
+def configuration_problem(delivery: Delivery) -> TransportResult | None:
+    """A permanent failure the snapshot already shows, with what to do about it."""
+    if delivery.kind == "email" and not delivery.destination.get("address"):
+        return failed(
+            _(
+                "No collection address is set for the “%(folder)s” folder of %(company)s. Fill "
+                "it in the settings of “%(app)s” for this company, then resend."
+            )
+            % {
+                "folder": delivery.folder_label,
+                "company": delivery.company_name,
+                "app": delivery.app_name,
+            },
+            error_code="bad_configuration",
+        )
+    return None
+
+
+def send(delivery: Delivery) -> TransportResult:
+    """One attempt with the transport; never raises for a delivery failure."""
+    problem = configuration_problem(delivery)
+    if problem is not None:
+        return problem
+    secret_values = _secret_values(delivery)
+    if secret_values is None:
+        return failed(
+            _("“%(app)s” was removed from your space before this document could be sent.")
+            % {"app": delivery.app_name},
+            error_code="app_removed",
+        )
+    try:
+        transport = get_transport(delivery.kind)
+    except UnknownTransport:
+        return failed(
+            _(
+                "“%(app)s” sends in a way this platform does not support (%(kind)s). Contact "
+                "the platform's support."
+            )
+            % {"app": delivery.app_name, "kind": delivery.kind or "?"},
+            error_code="unsupported_transport",
+        )
+    try:
+        return transport.send(
+            outgoing_document(delivery),
+            destination_for(delivery, secret_values),
+            idempotency_key=delivery.idempotency_key,
+        )
+    except Exception:
+        logger.exception("Delivery %s: the transport failed unexpectedly", delivery.pk)
+        return retry(
+            _("An unexpected error stopped the sending; it will be tried again."),
+            error_code="internal_error",
+        )
+
+
+# --- one attempt ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    worker: str
+    at: datetime
+    number: int
+
+
+def cancel_if_disconnected(delivery: Delivery, now: datetime) -> bool:
+    """Cancel a pending delivery whose connection is gone or disabled. True if cancelled."""
+    assignment = delivery.assignment
+    if delivery.installation_id is not None and assignment is not None and assignment.enabled:
+        return False
+    if assignment is not None and not assignment.enabled:
+        reason = _("The connection to this company was disabled: nothing was sent.")
+    else:
+        reason = _("The application was taken back from this company: nothing was sent.")
+    cancelled = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.CANCELLED,
+        next_attempt_at=None,
+        last_error=reason,
+        updated_at=now,
+    )
+    return bool(cancelled)
+
+
+def claim(delivery: Delivery, now: datetime) -> Claim | None:
+    """Take the delivery for one attempt; None if another worker was first or it is not due."""
+    worker = worker_name()
+    taken = Delivery.objects.filter(
+        pk=delivery.pk,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lte=now,
+        attempt_count=delivery.attempt_count,
+    ).update(
+        status=DeliveryStatus.SENDING,
+        claimed_at=now,
+        claimed_by=worker,
+        attempt_count=F("attempt_count") + 1,
+        updated_at=now,
+    )
+    if not taken:
+        return None
+    return Claim(worker=worker, at=now, number=delivery.attempt_count + 1)
+
+
+def record(
+    delivery: Delivery,
+    claimed: Claim,
+    result: TransportResult,
+    *,
+    finished: datetime,
+    rng: policy.RandomSource | None = None,
+) -> str:
+    """Store the attempt and the delivery's new status in one transaction; what happened."""
+    plan = policy.plan_after_attempt(result, claimed.number, finished, rng)
+    error = clean_text(result.error)
+    if result.outcome == RETRY and plan.status == "failed":
+        error = clean_text(
+            _("%(error)s Given up after %(count)d attempts.")
+            % {"error": error, "count": claimed.number}
+        )
+    mine = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=claimed.worker
+    )
+    common = {
+        "claimed_at": None,
+        "claimed_by": "",
+        "last_code": result.code,
+        "last_error": error if plan.status != "sent" else "",
+        "updated_at": finished,
+    }
+    outcome = plan.status
+    with transaction.atomic():
+        if plan.status == "sent":
+            updated = mine.update(
+                status=DeliveryStatus.SENT,
+                next_attempt_at=None,
+                sent_at=finished,
+                remote_id=clean_text(result.remote_id, 200),
+                **common,
+            )
+        elif plan.status == "pending":
+            # Back in the queue only if the connection still exists; else it ends here.
+            updated = mine.filter(assignment__isnull=False, installation__isnull=False).update(
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=plan.next_attempt_at,
+                enqueued_at=finished,
+                **common,
+            )
+            if updated:
+                outcome = "retry"
+            else:
+                updated = mine.update(
+                    status=DeliveryStatus.CANCELLED, next_attempt_at=None, **common
+                )
+                outcome = DeliveryStatus.CANCELLED
+        else:
+            updated = mine.update(status=DeliveryStatus.FAILED, next_attempt_at=None, **common)
+        if not updated:
+            logger.warning(
+                "Delivery %s: attempt %s ended after the row was taken back; result dropped",
+                delivery.pk,
+                claimed.number,
+            )
+            return LOST
+        DeliveryAttempt.objects.create(
+            firm_id=delivery.firm_id,
+            delivery_id=delivery.pk,
+            number=claimed.number,
+            started_at=claimed.at,
+            finished_at=finished,
+            outcome=FAILED if outcome == DeliveryStatus.FAILED else result.outcome,
+            code=result.code,
+            error=error,
+            error_code=(result.error_code or "")[:40],
+            duration_ms=max(0, int(result.duration_ms)),
+            next_attempt_at=plan.next_attempt_at if outcome == "retry" else None,
+            worker=claimed.worker,
+            created_at=finished,
+            updated_at=finished,
+        )
+        if outcome == "retry":
+            enqueue_on_commit([delivery.pk], run_after=plan.next_attempt_at)
+    return str(outcome)
+
+
+def process_delivery(
+    delivery_id: int,
+    *,
+    clock: Clock = timezone.now,
+    rng: policy.RandomSource | None = None,
+) -> str:
+    """One attempt at one delivery (see the module's docstring). Idempotent.
+
+    Answers ``sent``, ``retry``, ``failed``, ``cancelled``, ``skipped`` (gone, not pending,
+    not due, or claimed by another worker) or ``lost`` (the sweep took it back meanwhile).
+    """
+    delivery = load(delivery_id)
+    now = clock()
+    if (
+        delivery is None
+        or delivery.status != DeliveryStatus.PENDING
+        or delivery.next_attempt_at is None
+        or delivery.next_attempt_at > now
+    ):
+        return SKIPPED
+    if cancel_if_disconnected(delivery, now):
+        return DeliveryStatus.CANCELLED
+    claimed = claim(delivery, now)
+    if claimed is None:
+        return SKIPPED
+    result = send(delivery)  # no transaction is open here: the network call holds no lock
+    return record(delivery, claimed, result, finished=clock(), rng=rng)

@@ -1,0 +1,44 @@
+"""What the send-history partial shows for one version: its deliveries grouped by app."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from comptoir.deliveries.models import DeliveryStatus
+from comptoir.deliveries.permissions import can_resend
+
+# The partial refreshes itself while a delivery is being sent or due within this delay.
+REFRESH_WINDOW = timedelta(minutes=2)
+REFRESH_SECONDS = 3
+
+
+def _soon(delivery, now) -> bool:
+    if delivery.status == DeliveryStatus.SENDING:
+        return True
+    return (
+        delivery.status == DeliveryStatus.PENDING
+        and delivery.next_attempt_at is not None
+        and delivery.next_attempt_at <= now + REFRESH_WINDOW
+    )
+
+
+def history_context(*, version, deliveries, tenant, next_url: str) -> dict:
+    now = timezone.now()
+    groups: list[dict] = []
+    for delivery in deliveries:
+        if not groups or groups[-1]["app_name"] != delivery.app_name:
+            groups.append({"app_name": delivery.app_name, "deliveries": []})
+        groups[-1]["deliveries"].append(delivery)
+    return {
+        "version": version,
+        "groups": groups,
+        "count": len(deliveries),
+        "refresh": any(_soon(d, now) for d in deliveries),
+        "refresh_seconds": REFRESH_SECONDS,
+        "refresh_url": reverse(
+            "deliveries:version_history", args=[version.document_id, version.number]
+        ),
+        "may_resend": can_resend(tenant),
+        "next_url": next_url,
+    }

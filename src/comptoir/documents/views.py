@@ -1,0 +1,206 @@
+"""Document pages: a company's folders and documents, one document with its versions.
+
+Firm users reach a client's documents through the “Documents” tab of the client page;
+company users through “Documents” of their space. The document page serves both.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import ServiceError
+from comptoir.core.permissions import company_member_required, firm_member_required
+from comptoir.core.tenancy import get_tenant
+from comptoir.documents import selectors, services
+from comptoir.documents.downloads import version_file_response
+from comptoir.documents.folders import (
+    FOLDER_KEYS,
+    FiscalYear,
+    company_fiscal_year,
+    folder_label,
+    month_label,
+)
+from comptoir.documents.forms import DocumentUploadForm, VersionUploadForm
+from comptoir.documents.permissions import can_upload_documents
+
+DOCUMENTS_PER_PAGE = 50
+
+
+def tenant_required(view):
+    """Any context (firm or company); ``request.tenant`` is set. No context at all: 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        context = get_tenant(request)
+        if context is None:
+            raise Http404
+        request.tenant = context
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _documents_url(tenant, company) -> str:
+    if tenant.is_firm:
+        return reverse("documents:firm_company_documents", kwargs={"pk": company.pk})
+    return reverse("documents:company_documents")
+
+
+def _place_query(folder: str, start=None, month=None) -> str:
+    query = {"folder": folder}
+    if start:
+        query["fy"] = start.isoformat()
+    if month:
+        query["month"] = month.strftime("%Y-%m")
+    return "?" + urlencode(query)
+
+
+def _selected_place(request, years: list[FiscalYear]) -> dict:
+    """The tree node picked in the query string; unknown values are ignored."""
+    folder = request.GET.get("folder", "")
+    if folder not in FOLDER_KEYS:
+        return {"folder": None, "year": None, "month": None}
+    start = parse_date(request.GET.get("fy", "") or "") if request.GET.get("fy") else None
+    year = next((y for y in years if y.start == start), None)
+    month = None
+    if year is not None and request.GET.get("month"):
+        try:
+            month = services.parse_month(request.GET["month"])
+        except ServiceError:
+            month = None
+        if month is not None and not year.contains_month(month):
+            month = None
+    return {"folder": folder, "year": year, "month": month}
+
+
+def _place_title(place: dict) -> str:
+    if place["folder"] is None:
+        return _("All documents")
+    parts = [folder_label(place["folder"])]
+    if place["year"] is not None:
+        parts.append(place["year"].label)
+    if place["month"] is not None:
+        parts.append(month_label(place["month"], place["year"]))
+    return " / ".join(parts)
+
+
+def _documents_page(request, company, *, template: str):
+    tenant = request.tenant
+    may_upload = can_upload_documents(tenant, company)
+    tree = selectors.folder_tree(company=company)
+    years = [FiscalYear(start=y.start, end=y.end) for y in tree[0].fiscal_years]
+    current = company_fiscal_year(company)
+    place = _selected_place(request, years)
+    initial = {
+        "folder": place["folder"] or "",
+        "fiscal_year": (place["year"] or current).start.isoformat(),
+        "month": place["month"].strftime("%Y-%m") if place["month"] else "",
+    }
+    status = 200
+    if request.method == "POST":
+        if not may_upload:
+            raise PermissionDenied
+        form = DocumentUploadForm(request.POST, request.FILES, fiscal_years=years, initial=initial)
+        if form.submit(services.document_upload, actor=request.user, company=company):
+            document = form.result
+            messages.success(request, _("“%(title)s” is uploaded.") % {"title": document.title})
+            return redirect(
+                _documents_url(tenant, company)
+                + _place_query(document.folder, document.fiscal_year_start, document.month)
+            )
+        status = form.status
+    else:
+        form = DocumentUploadForm(fiscal_years=years, initial=initial)
+    documents = selectors.document_list(
+        company=company,
+        folder=place["folder"],
+        fiscal_year_start=place["year"].start if place["year"] else None,
+        month=place["month"],
+    )
+    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "company": company,
+        "tree": tree,
+        "place": place,
+        "place_title": _place_title(place),
+        "page": page,
+        "form": form if may_upload else None,
+        "may_upload": may_upload,
+        "documents_url": _documents_url(tenant, company),
+        "active_tab": "documents",
+    }
+    return render(request, template, context, status=status)
+
+
+@firm_member_required
+def firm_company_documents(request, pk):
+    """The client page, tab “Documents”."""
+    company = selectors.company_for_context(context=request.tenant, pk=pk)
+    return _documents_page(request, company, template="documents/firm_company_documents.html")
+
+
+@company_member_required
+def company_documents(request):
+    """“Documents” of a company user's space."""
+    company = request.tenant.company
+    return _documents_page(request, company, template="documents/company_documents.html")
+
+
+@tenant_required
+def document_detail(request, pk):
+    """One document: its versions, each with its send history; upload a new version."""
+    tenant = request.tenant
+    document = selectors.document_for_context(context=tenant, pk=pk)
+    company = document.company
+    may_upload = can_upload_documents(tenant, company)
+    status = 200
+    form = None
+    if request.method == "POST":
+        if not may_upload:
+            raise PermissionDenied
+        form = VersionUploadForm(request.POST, request.FILES)
+        if form.submit(services.document_version_add, actor=request.user, document=document):
+            messages.success(
+                request,
+                _("Version %(number)d of “%(title)s” is uploaded.")
+                % {"number": form.result.number, "title": document.title},
+            )
+            return redirect("documents:detail", pk=document.pk)
+        status = form.status
+    elif may_upload:
+        form = VersionUploadForm()
+    documents_url = _documents_url(tenant, company)
+    context = {
+        "company": company,
+        "document": document,
+        "versions": list(selectors.version_list(document=document).order_by("-number")),
+        "form": form,
+        "may_upload": may_upload,
+        "documents_url": documents_url,
+        "place_url": documents_url
+        + _place_query(document.folder, document.fiscal_year_start, document.month),
+        "month_label": month_label(document.month, document.fiscal_year) if document.month else "",
+        "base_template": "companies/client_base.html" if tenant.is_firm else "base.html",
+        "active_tab": "documents",
+    }
+    return render(request, "documents/detail.html", context, status=status)
+
+
+@tenant_required
+def version_download(request, pk, number):
+    document = selectors.document_for_context(context=request.tenant, pk=pk)
+    version = selectors.version_get(document=document, number=number)
+    try:
+        return version_file_response(version)
+    except ServiceError:
+        raise Http404 from None

@@ -1,0 +1,454 @@
+"""An app's settings schema: one declaration that renders forms, validates input, hides secrets.
+
+An automation app declares the information it needs as a list of fields (``App.settings_schema``)::
+
+    - key: api_url            # [a-z][a-z0-9_]*, unique in the app
+      label_fr: URL de l'API
+      label_en: API URL
+      kind: url               # email | url | text | secret | choice
+      level: firm             # firm (the firm's installation) | company (each dossier)
+      required: true
+      folder: achats          # collection e-mails only: the folder this address serves
+      choices: [...]          # choice only: values, or {value, label_fr, label_en}
+      help_fr: ... / help_en: ...
+
+Public functions, shared by the Store (firm level) and the assignments (company level, CSV
+columns):
+
+- ``parse_schema(raw, app=slug)`` → fields, or ``SchemaError`` naming the app and the field;
+- ``firm_fields(app)`` / ``company_fields(app)`` → the fields of one level, in order;
+- ``validate_settings(app, level, data, existing)`` → the dict to store: ``data`` merged over
+  ``existing`` (keys absent from ``data`` keep their value; ``""`` or ``None`` clears a plain
+  value; a secret left ``""`` keeps its value, ``None`` clears it), secrets encrypted; raises
+  ``ValidationFailed`` with one detail per problem (``field`` = ``settings.<key>``);
+- ``public_settings(app, level, stored)`` → what may be shown: secrets as ``{"secret_set": bool}``;
+- ``reveal_settings(app, level, stored)`` → plain values with secrets decrypted (transports only);
+- ``form_fields(app, level, stored)`` → Django form fields (secret inputs start empty).
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from comptoir.core.crypto import decrypt_str, encrypt_str
+from comptoir.core.errors import ValidationFailed
+from comptoir.documents.folders import FOLDER_KEYS, folder_label
+from comptoir.store.urls_safety import validate_external_url
+
+KINDS = ("email", "url", "text", "secret", "choice")
+LEVELS = ("firm", "company")
+FIRM = "firm"
+COMPANY = "company"
+TEXT_MAX = 500
+SECRET_MAX = 1000
+SECRET_MARKER = "$encrypted"  # noqa: S105 (the key under which a token is kept)
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ALLOWED_KEYS = {
+    "key",
+    "label_fr",
+    "label_en",
+    "kind",
+    "level",
+    "required",
+    "choices",
+    "folder",
+    "help_fr",
+    "help_en",
+}
+
+
+class SchemaError(ValueError):
+    """A catalogue entry's settings schema is wrong; the message names the app and the field."""
+
+
+def _french() -> bool:
+    return (get_language() or "fr").startswith("fr")
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label_fr: str
+    label_en: str
+
+    @property
+    def label(self) -> str:
+        return self.label_fr if _french() else self.label_en
+
+
+@dataclass(frozen=True)
+class SettingField:
+    key: str
+    label_fr: str
+    label_en: str
+    kind: str
+    level: str
+    required: bool = False
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+    folder: str = ""
+    help_fr: str = ""
+    help_en: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.label_fr if _french() else self.label_en
+
+    @property
+    def help(self) -> str:
+        return self.help_fr if _french() else self.help_en
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind == "secret"
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(choice.value for choice in self.choices)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The field as the API describes it (labels in both languages)."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "label_fr": self.label_fr,
+            "label_en": self.label_en,
+            "kind": self.kind,
+            "level": self.level,
+            "required": self.required,
+            "folder": self.folder or None,
+            "choices": [
+                {"value": c.value, "label": c.label, "label_fr": c.label_fr, "label_en": c.label_en}
+                for c in self.choices
+            ],
+            "help": self.help,
+        }
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _parse_choices(raw: Any, where: str) -> tuple[Choice, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise SchemaError(f"{where}: a choice field needs a non-empty list of choices.")
+    choices = []
+    for item in raw:
+        if isinstance(item, str) and item.strip():
+            choices.append(Choice(item.strip(), item.strip(), item.strip()))
+        elif isinstance(item, Mapping) and isinstance(item.get("value"), str) and item["value"]:
+            label_fr = str(item.get("label_fr") or item["value"])
+            choices.append(Choice(item["value"], label_fr, str(item.get("label_en") or label_fr)))
+        else:
+            raise SchemaError(f"{where}: each choice is a text or {{value, label_fr, label_en}}.")
+    values = [c.value for c in choices]
+    if len(set(values)) != len(values):
+        raise SchemaError(f"{where}: choices must be distinct.")
+    return tuple(choices)
+
+
+def _parse_field(raw: Any, *, app: str, index: int, accepted_folders) -> SettingField:
+    where = f"app “{app}”, settings field #{index + 1}"
+    if not isinstance(raw, Mapping):
+        raise SchemaError(f"{where}: each field is a mapping (key, label_fr, label_en, kind...).")
+    key = raw.get("key")
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise SchemaError(f"{where}: “key” must be lower-case letters, digits and _ (got {key!r}).")
+    where = f"app “{app}”, settings field “{key}”"
+    unknown = set(raw) - _ALLOWED_KEYS
+    if unknown:
+        raise SchemaError(f"{where}: unknown attributes {sorted(unknown)}.")
+    labels = {}
+    for name in ("label_fr", "label_en"):
+        value = raw.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise SchemaError(f"{where}: “{name}” is required.")
+        labels[name] = value.strip()
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise SchemaError(f"{where}: “kind” must be one of {', '.join(KINDS)} (got {kind!r}).")
+    level = raw.get("level")
+    if level not in LEVELS:
+        raise SchemaError(f"{where}: “level” must be firm or company (got {level!r}).")
+    required = raw.get("required", False)
+    if not isinstance(required, bool):
+        raise SchemaError(f"{where}: “required” must be true or false.")
+    choices: tuple[Choice, ...] = ()
+    if kind == "choice":
+        choices = _parse_choices(raw.get("choices"), where)
+    elif "choices" in raw:
+        raise SchemaError(f"{where}: only a choice field has choices.")
+    folder = raw.get("folder") or ""
+    if folder:
+        if kind != "email":
+            raise SchemaError(f"{where}: only a collection e-mail (kind email) serves a folder.")
+        if folder not in FOLDER_KEYS:
+            raise SchemaError(
+                f"{where}: unknown folder {folder!r} (one of {', '.join(FOLDER_KEYS)})."
+            )
+        if accepted_folders is not None and folder not in accepted_folders:
+            raise SchemaError(f"{where}: folder {folder!r} is not in the app's accepted_folders.")
+    helps = {name: str(raw.get(name) or "").strip() for name in ("help_fr", "help_en")}
+    return SettingField(
+        key=key,
+        kind=kind,
+        level=level,
+        required=required,
+        choices=choices,
+        folder=folder,
+        **labels,
+        **helps,
+    )
+
+
+def parse_schema(
+    raw: Any, *, app: str, accepted_folders: Iterable[str] | None = None
+) -> tuple[SettingField, ...]:
+    """Check a settings schema; ``SchemaError`` names the app and the field that is wrong."""
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, list):
+        raise SchemaError(f"app “{app}”: settings_schema must be a list of fields.")
+    folders = None if accepted_folders is None else set(accepted_folders)
+    fields = tuple(
+        _parse_field(item, app=app, index=i, accepted_folders=folders) for i, item in enumerate(raw)
+    )
+    keys = [f.key for f in fields]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise SchemaError(f"app “{app}”: settings keys used twice: {', '.join(duplicates)}.")
+    return fields
+
+
+def schema_fields(app, level: str | None = None) -> tuple[SettingField, ...]:
+    fields = parse_schema(app.settings_schema, app=app.slug)
+    return fields if level is None else tuple(f for f in fields if f.level == level)
+
+
+def firm_fields(app) -> tuple[SettingField, ...]:
+    return schema_fields(app, FIRM)
+
+
+def company_fields(app) -> tuple[SettingField, ...]:
+    """The per-dossier fields: the company settings form and the CSV template's columns."""
+    return schema_fields(app, COMPANY)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _is_stored_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get(SECRET_MARKER), str)
+
+
+def _has_invisible_controls(value: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+
+
+def _clean_value(spec: SettingField, value: Any) -> Any:
+    """The value to store for a non-empty input, or ValidationError with a clear message."""
+    if not isinstance(value, str):
+        raise ValidationError(_("Enter a text value."), code="not_text")
+    value = value.strip()
+    limit = SECRET_MAX if spec.is_secret else TEXT_MAX
+    if len(value) > limit:
+        raise ValidationError(
+            _("Too long: %(max)d characters at most.") % {"max": limit}, code="too_long"
+        )
+    if _has_invisible_controls(value):
+        raise ValidationError(_("Remove the line breaks and control characters."), code="control")
+    if spec.kind == "email":
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a valid e-mail address, such as achats.dossier@partenaire.fr."),
+                code="invalid_email",
+            ) from None
+        local, _at, domain = value.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    if spec.kind == "url":
+        try:
+            return validate_external_url(value, field=spec.key)
+        except ValidationFailed as error:
+            raise ValidationError(str(error.message), code=error.code) from None
+    if spec.kind == "choice":
+        if value not in spec.choice_values:
+            raise ValidationError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(spec.choice_values)},
+                code="invalid_choice",
+            )
+        return value
+    if spec.is_secret:
+        return {SECRET_MARKER: encrypt_str(value)}
+    return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validate_settings(
+    app, level: str, data: Mapping[str, Any] | None, existing: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The settings to store for ``level``: ``data`` merged over ``existing``, checked."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be firm or company, not {level!r}")
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ValidationFailed(
+            _("settings must be an object of key: value pairs."),
+            code="invalid_settings",
+            field="settings",
+        )
+    all_fields = schema_fields(app)
+    fields = [f for f in all_fields if f.level == level]
+    by_key = {f.key: f for f in fields}
+    errors: list[dict[str, Any]] = []
+
+    def error(key: str, code: str, message: str) -> None:
+        errors.append({"field": f"settings.{key}", "key": key, "code": code, "message": message})
+
+    other_level = {f.key for f in all_fields if f.level != level}
+    for key in data:
+        if key in by_key:
+            continue
+        if key in other_level:
+            where = _("per client company") if level == FIRM else _("for the whole firm")
+            error(
+                key,
+                "wrong_level",
+                _("“%(key)s” is set %(where)s, not here.") % {"key": key, "where": where},
+            )
+        else:
+            accepted = ", ".join(by_key) or _("none")
+            error(
+                key,
+                "unknown_setting",
+                _("Unknown setting “%(key)s”. This application accepts: %(accepted)s.")
+                % {"key": key, "accepted": accepted},
+            )
+
+    existing = existing or {}
+    result: dict[str, Any] = {k: existing[k] for k in by_key if k in existing}
+    for spec in fields:
+        if spec.key not in data:
+            continue
+        value = data[spec.key]
+        if spec.is_secret and isinstance(value, str) and not value.strip():
+            continue  # an empty secret input keeps the stored secret
+        if _empty(value):
+            result.pop(spec.key, None)
+            continue
+        try:
+            result[spec.key] = _clean_value(spec, value)
+        except ValidationError as exc:
+            error(spec.key, exc.code or "invalid", str(exc.messages[0]))
+    for spec in fields:
+        if (
+            spec.required
+            and spec.key not in result
+            and not any(e["key"] == spec.key for e in errors)
+        ):
+            error(spec.key, "required", _("Fill in “%(label)s”.") % {"label": spec.label})
+    if errors:
+        raise ValidationFailed(
+            _("Some settings are missing or not valid: %(fields)s.")
+            % {"fields": ", ".join(dict.fromkeys(e["key"] for e in errors))},
+            code="invalid_settings",
+            details=errors,
+        )
+    return result
+
+
+def public_settings(app, level: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Stored settings as they may be shown: secrets become ``{"secret_set": bool}``."""
+    stored = stored or {}
+    shown: dict[str, Any] = {}
+    for spec in schema_fields(app, level):
+        if spec.is_secret:
+            shown[spec.key] = {"secret_set": _is_stored_secret(stored.get(spec.key))}
+        else:
+            shown[spec.key] = stored.get(spec.key)
+    return shown
+
+
+def reveal_settings(app, level: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Plain values with secrets decrypted, for the transports that need them. Never display."""
+    stored = stored or {}
+    plain: dict[str, Any] = {}
+    for spec in schema_fields(app, level):
+        value = stored.get(spec.key)
+        if _is_stored_secret(value):
+            plain[spec.key] = decrypt_str(value[SECRET_MARKER])
+        elif value is not None and not spec.is_secret:
+            plain[spec.key] = value
+    return plain
+
+
+def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Keys whose stored value changed (a re-entered secret counts as changed)."""
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+# --- forms --------------------------------------------------------------------------------------
+
+
+def _help_text(spec: SettingField, secret_set: bool) -> str:
+    parts = [spec.help] if spec.help else []
+    if spec.folder:
+        parts.append(
+            _("Documents of the “%(folder)s” folder are sent to this address.")
+            % {"folder": folder_label(spec.folder)}
+        )
+    if spec.is_secret and secret_set:
+        parts.append(_("A value is saved. Leave empty to keep it."))
+    return " ".join(parts)
+
+
+def form_field(spec: SettingField, stored: Mapping[str, Any] | None = None) -> forms.Field:
+    stored = stored or {}
+    secret_set = _is_stored_secret(stored.get(spec.key))
+    required = spec.required and not (spec.is_secret and secret_set)
+    common = {"label": spec.label, "required": required, "help_text": _help_text(spec, secret_set)}
+    if spec.kind == "email":
+        return forms.CharField(
+            max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"}), **common
+        )
+    if spec.kind == "url":
+        return forms.CharField(
+            max_length=2000,
+            widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+            **common,
+        )
+    if spec.kind == "secret":
+        return forms.CharField(
+            max_length=SECRET_MAX,
+            strip=False,
+            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+            **common,
+        )
+    if spec.kind == "choice":
+        choices = [("", "—")] + [(c.value, c.label) for c in spec.choices]
+        return forms.ChoiceField(choices=choices, **common)
+    return forms.CharField(max_length=TEXT_MAX, **common)
+
+
+def form_fields(app, level: str, stored: Mapping[str, Any] | None = None) -> dict[str, forms.Field]:
+    return {spec.key: form_field(spec, stored) for spec in schema_fields(app, level)}
+
+
+def form_initial(app, level: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Initial form values: plain values only, never a secret."""
+    stored = stored or {}
+    return {
+        spec.key: stored[spec.key]
+        for spec in schema_fields(app, level)
+        if not spec.is_secret and spec.key in stored
+    }

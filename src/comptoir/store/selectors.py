@@ -1,0 +1,202 @@
+"""Reads of the Store. Every function takes the firm (or the context) and never shows another
+firm's rows: another firm's custom app or installation is a 404, as if it did not exist."""
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.urls import reverse
+
+from comptoir.store.models import (
+    FIRM_AUDIENCES,
+    App,
+    AppType,
+    Category,
+    Installation,
+)
+from comptoir.store.permissions import can_see_unused_apps, may_see_installation
+from comptoir.store.removal import compute_impact
+
+
+# Texts that lists never show ("En savoir plus" does): left out of list queries.
+_HEAVY_FIELDS = ("long_description", "business_model", "logo_svg")
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.order_by("order", "slug")
+
+
+def _visible_apps(firm) -> QuerySet[App]:
+    """Platform apps and the firm's own custom apps."""
+    return App.objects.filter(Q(owner_firm__isnull=True) | Q(owner_firm=firm))
+
+
+def _filter_apps(apps: QuerySet, *, prefix: str = "", category=None, type=None, q=None):
+    if category:
+        apps = apps.filter(**{f"{prefix}category__slug": category})
+    if type in AppType.values:
+        apps = apps.filter(**{f"{prefix}type": type})
+    q = " ".join((q or "").split())
+    if q:
+        apps = apps.filter(
+            Q(**{f"{prefix}name__icontains": q}) | Q(**{f"{prefix}publisher__icontains": q})
+        )
+    return apps
+
+
+def store_app_list(*, context, category=None, type=None, q=None) -> QuerySet[App]:
+    """The catalogue as the context sees it, each app annotated with ``installation_id``.
+
+    Admins: every active platform app and their own active custom apps, plus whatever the
+    firm installed (even if since deactivated). Collaborators: only the installed ones.
+    """
+    firm = context.firm
+    installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
+    apps = _visible_apps(firm).annotate(installation_id=Subquery(installed.values("pk")[:1]))
+    if can_see_unused_apps(context):
+        apps = apps.filter(Q(is_active=True) | Q(installation_id__isnull=False))
+    else:
+        apps = apps.filter(installation_id__isnull=False)
+    apps = _filter_apps(apps, category=category, type=type, q=q)
+    return apps.select_related("category").order_by("name", "id")
+
+
+def space_installations(*, firm, category=None, type=None, q=None) -> QuerySet[Installation]:
+    """ "Les applications de mon espace", in the firm's tile order."""
+    installations = Installation.objects.filter(firm=firm)
+    installations = _filter_apps(installations, prefix="app__", category=category, type=type, q=q)
+    return (
+        installations.select_related("app", "app__category")
+        .defer(*(f"app__{name}" for name in _HEAVY_FIELDS))
+        .order_by("position", "id")
+    )
+
+
+def unused_apps(*, firm, category=None, type=None, q=None) -> QuerySet[App]:
+    """ "Les applications non utilisées": active apps the firm has not installed (admins only)."""
+    installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
+    apps = _visible_apps(firm).filter(is_active=True).filter(~Exists(installed))
+    apps = _filter_apps(apps, category=category, type=type, q=q)
+    return (
+        apps.select_related("category")
+        .defer(*_HEAVY_FIELDS)
+        .order_by("category__order", "name", "id")
+    )
+
+
+def app_get(*, context, slug: str) -> App:
+    """One app as the context may see it (annotated with ``installation_id``), else 404."""
+    app = store_app_list(context=context).filter(slug=str(slug)).first()
+    if app is None:
+        raise Http404
+    return app
+
+
+def installation_list(*, firm) -> QuerySet[Installation]:
+    return (
+        Installation.objects.filter(firm=firm)
+        .select_related("app", "app__category", "installed_by")
+        .order_by("position", "id")
+    )
+
+
+def installation_get(*, firm, pk) -> Installation:
+    """One installation of the firm; 404 for another firm's or anything that is not an id."""
+    if not str(pk).isdigit():
+        raise Http404
+    installation = (
+        Installation.objects.filter(firm=firm, pk=int(pk))
+        .select_related("app", "app__category", "installed_by")
+        .first()
+    )
+    if installation is None:
+        raise Http404
+    return installation
+
+
+def removal_impact(*, firm, installation: Installation) -> dict[str, int]:
+    """What removing the app would take away: companies, users, connections, deliveries."""
+    if installation.firm_id != firm.pk:
+        raise Http404
+    return compute_impact(installation)
+
+
+# --- home page tiles ----------------------------------------------------------------------------
+
+
+def tile_dict(installation: Installation) -> dict[str, Any]:
+    app = installation.app
+    return {
+        "installation": installation.pk,
+        "name": app.name,
+        "logo_url": app.logo_url,
+        "initials": app.initials,
+        "url_open": reverse("store:open", args=[installation.pk]),
+    }
+
+
+def firm_home_tiles(*, context) -> list[dict[str, Any]]:
+    """The firm's redirect apps meant for the firm, in the firm's order. One query."""
+    installations = (
+        Installation.objects.filter(
+            firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
+        )
+        .select_related("app")
+        .defer("settings", *(f"app__{name}" for name in _HEAVY_FIELDS))
+        .order_by("position", "id")
+    )
+    return [tile_dict(installation) for installation in installations]
+
+
+def company_home_tiles(*, context) -> list[dict[str, Any]]:
+    """A company user's tiles: redirect apps for companies that they were given.
+
+    Apps reach a company user through the assignments (company assignment, enabled, then
+    user access): one query, whatever the number of companies, users and apps.
+    """
+    from comptoir.assignments.selectors import company_tiles
+
+    return company_tiles(context=context)
+
+
+def home_tiles(*, context) -> list[dict[str, Any]]:
+    if context is None:
+        return []
+    if context.is_firm:
+        return firm_home_tiles(context=context)
+    return company_home_tiles(context=context)
+
+
+def tile_order(*, firm) -> list[int]:
+    return list(
+        Installation.objects.filter(firm=firm)
+        .order_by("position", "id")
+        .values_list("pk", flat=True)
+    )
+
+
+def installation_for_open(*, context, pk) -> Installation:
+    """The installation behind a tile, if the context may open it; else 404."""
+    if context is None or not str(pk).isdigit():
+        raise Http404
+    installation = (
+        Installation.objects.filter(firm=context.firm, pk=int(pk)).select_related("app").first()
+    )
+    if installation is None or not may_see_installation(context, installation):
+        raise Http404
+    return installation
+
+
+def app_logo_get(*, context, app_id) -> App:
+    """An app's logo: platform apps' for anyone logged in, a custom app's for its firm only."""
+    if not str(app_id).isdigit():
+        raise Http404
+    firm_id = context.firm.pk if context is not None else None
+    app = (
+        App.objects.filter(Q(owner_firm__isnull=True) | Q(owner_firm_id=firm_id), pk=int(app_id))
+        .only("id", "logo_svg", "logo_file", "logo_version", "owner_firm")
+        .first()
+    )
+    if app is None or not app.has_logo:
+        raise Http404
+    return app

@@ -1,0 +1,423 @@
+"""Writes of the Store: add, configure, remove apps, create custom apps, order tiles, launches.
+
+Each service checks that the actor is an administrator of the firm, owns its transaction and
+writes one audit event. Secrets never reach the audit log: only the names of changed settings.
+"""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from comptoir.audit.services import audit_record
+from comptoir.companies.models import CompanyRole
+from comptoir.core.errors import Conflict, NotFound, ValidationFailed
+from comptoir.store.logos import clean_uploaded_logo, logo_version
+from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
+from comptoir.store.permissions import require_firm_admin
+from comptoir.store.removal import compute_impact, run_removal_steps
+from comptoir.store.schema import FIRM, changed_keys, validate_settings
+from comptoir.store.urls_safety import validate_external_url
+
+CUSTOM_SLUG_PREFIX = "perso-"
+CUSTOM_CATEGORY_SLUG = "autres"
+NAME_MAX = 120
+DESCRIPTION_MAX = 2000
+SHORT_DESCRIPTION_MAX = 300
+_UNSET: Any = object()
+
+
+def _next_position(firm) -> int:
+    top = Installation.objects.filter(firm=firm).aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+def installation_add(*, actor, firm, app: App, settings: dict | None = None) -> Installation:
+    """Put a Store app in the firm's space, with its firm-level settings when it has some."""
+    require_firm_admin(actor, firm)
+    if app.owner_firm_id not in (None, firm.pk):
+        raise NotFound(code="app_not_found")
+    if not app.is_active:
+        raise Conflict(
+            _("“%(app)s” is no longer offered in the Store.") % {"app": app.name},
+            code="app_inactive",
+        )
+    stored = validate_settings(app, FIRM, settings or {})
+    with transaction.atomic():
+        if Installation.objects.filter(firm=firm, app=app).exists():
+            raise Conflict(
+                _("“%(app)s” is already in your space.") % {"app": app.name},
+                code="already_installed",
+            )
+        try:
+            with transaction.atomic():
+                installation = Installation.objects.create(
+                    firm=firm,
+                    app=app,
+                    settings=stored,
+                    position=_next_position(firm),
+                    installed_by=actor,
+                )
+        except IntegrityError:
+            raise Conflict(
+                _("“%(app)s” was added at the same moment by someone else.") % {"app": app.name},
+                code="already_installed",
+            ) from None
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action="installation.add",
+            target=installation,
+            details={"app": app.slug, "settings": sorted(stored)},
+        )
+    return installation
+
+
+def installation_update_settings(
+    *, actor, installation: Installation, settings: dict | None
+) -> Installation:
+    """Change firm-level settings: keys left out keep their value, an empty secret too."""
+    require_firm_admin(actor, installation.firm)
+    app = installation.app
+    before = dict(installation.settings or {})
+    after = validate_settings(app, FIRM, settings or {}, before)
+    changed = changed_keys(before, after)
+    if not changed:
+        return installation
+    with transaction.atomic():
+        installation.settings = after
+        installation.save(update_fields=["settings", "updated_at"])
+        audit_record(
+            firm=installation.firm,
+            actor=actor,
+            action="installation.settings_update",
+            target=installation,
+            details={"app": app.slug, "changed": changed},
+        )
+    return installation
+
+
+def installation_remove(*, actor, installation: Installation) -> dict[str, Any]:
+    """Remove the app for the firm and all its clients; returns what was taken away.
+
+    The removal steps (store/removal.py) cancel assignments, user accesses, connections and
+    pending deliveries first; send history and launches stay. A custom app is retired with
+    its installation (it belongs to nobody else).
+    """
+    firm = installation.firm
+    require_firm_admin(actor, firm)
+    app = installation.app
+    with transaction.atomic():
+        impact = compute_impact(installation)
+        cancelled = run_removal_steps(actor=actor, installation=installation)
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action="installation.remove",
+            target=installation,
+            details={
+                "app": app.slug,
+                "app_name": app.name,
+                "impact": impact,
+                "cancelled": cancelled,
+            },
+        )
+        installation.delete()
+        if app.is_custom:
+            app.is_active = False
+            app.save(update_fields=["is_active", "updated_at"])
+    return impact
+
+
+# --- custom apps --------------------------------------------------------------------------------
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(str(name or "").split())
+    if not cleaned:
+        raise ValidationFailed(
+            _("Enter the application's name."), code="name_required", field="name"
+        )
+    if len(cleaned) > NAME_MAX:
+        raise ValidationFailed(
+            _("The name is too long (%(max)d characters at most).") % {"max": NAME_MAX},
+            code="name_too_long",
+            field="name",
+        )
+    return cleaned
+
+
+def _clean_description(description: str | None) -> str:
+    cleaned = str(description or "").strip()
+    if len(cleaned) > DESCRIPTION_MAX:
+        raise ValidationFailed(
+            _("The description is too long (%(max)d characters at most).")
+            % {"max": DESCRIPTION_MAX},
+            code="description_too_long",
+            field="description",
+        )
+    return cleaned
+
+
+def _short(description: str) -> str:
+    line = " ".join(description.split())
+    if len(line) <= SHORT_DESCRIPTION_MAX:
+        return line
+    return line[: SHORT_DESCRIPTION_MAX - 1].rstrip() + "…"
+
+
+def _clean_audience(audience: str) -> str:
+    if audience not in Audience.values:
+        raise ValidationFailed(
+            _("Choose who sees the application: firm, company or both."),
+            code="invalid_audience",
+            field="audience",
+        )
+    return audience
+
+
+def _clean_roles(roles) -> list[str]:
+    roles = list(dict.fromkeys(roles or ()))
+    unknown = [role for role in roles if role not in CompanyRole.values]
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown role “%(role)s”. Choose among administrateur, collaborateur and invite.")
+            % {"role": unknown[0]},
+            code="invalid_role",
+            field="roles",
+        )
+    return roles
+
+
+def _custom_slug(firm, name: str) -> str:
+    base = f"{CUSTOM_SLUG_PREFIX}{firm.pk}-{slugify(name)[:50] or 'app'}"
+    taken = set(App.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _set_logo(app: App, logo) -> None:
+    content = clean_uploaded_logo(logo)
+    data = content.read()
+    content.seek(0)
+    version = logo_version(data)
+    app.logo_file.save(f"{version}.png", content, save=False)
+    app.logo_svg = ""
+    app.logo_version = version
+
+
+def custom_app_apply_options(*, actor, installation: Installation) -> None:
+    """Apply "assign to all dossiers" and the company roles chosen at creation.
+
+    The options are kept on the app (``App.custom_options``). Assigning to companies and
+    granting to company users belong to the assignments app: this is the one place that
+    hands them over (see ``assignments.services.apply_custom_app_options``).
+    """
+    from comptoir.assignments.services import apply_custom_app_options
+
+    apply_custom_app_options(actor=actor, installation=installation)
+
+
+def custom_app_create(
+    *,
+    actor,
+    firm,
+    name: str,
+    url: str,
+    description: str = "",
+    audience: str = Audience.BOTH,
+    logo=None,
+    assign_to_all_companies: bool = False,
+    roles=(),
+) -> Installation:
+    """ "Ajouter une application": a redirect app of the firm's own, installed at once."""
+    require_firm_admin(actor, firm)
+    name = _clean_name(name)
+    launch_url = validate_external_url(url, field="url")
+    description = _clean_description(description)
+    audience = _clean_audience(audience)
+    roles = _clean_roles(roles)
+    options = {"assign_to_all_companies": bool(assign_to_all_companies), "roles": roles}
+    with transaction.atomic():
+        app = App(
+            slug=_custom_slug(firm, name),
+            name=name,
+            publisher=firm.name,
+            category=Category.objects.filter(slug=CUSTOM_CATEGORY_SLUG).first(),
+            short_description=_short(description),
+            long_description=description,
+            type=AppType.REDIRECT,
+            audience=audience,
+            launch_url=launch_url,
+            owner_firm=firm,
+            custom_options=options,
+        )
+        if logo:
+            _set_logo(app, logo)
+        app.save()
+        installation = Installation.objects.create(
+            firm=firm, app=app, position=_next_position(firm), installed_by=actor
+        )
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action="custom_app.create",
+            target=installation,
+            details={
+                "app": app.slug,
+                "name": name,
+                "url": launch_url,
+                "audience": audience,
+                "logo": bool(logo),
+                **options,
+            },
+        )
+        custom_app_apply_options(actor=actor, installation=installation)
+    return installation
+
+
+def custom_app_update(
+    *,
+    actor,
+    installation: Installation,
+    name: str = _UNSET,
+    url: str = _UNSET,
+    description: str = _UNSET,
+    audience: str = _UNSET,
+    logo=None,
+    remove_logo: bool = False,
+) -> Installation:
+    """Change a custom app's name, address, description, audience or logo."""
+    firm = installation.firm
+    require_firm_admin(actor, firm)
+    app = installation.app
+    if app.owner_firm_id != firm.pk:
+        raise ValidationFailed(
+            _("Only the applications your firm created can be edited this way."),
+            code="not_custom_app",
+        )
+    changes: dict[str, Any] = {}
+    if name is not _UNSET:
+        changes["name"] = _clean_name(name)
+    if url is not _UNSET:
+        changes["launch_url"] = validate_external_url(url, field="url")
+    if description is not _UNSET:
+        cleaned = _clean_description(description)
+        changes["long_description"] = cleaned
+        changes["short_description"] = _short(cleaned)
+    if audience is not _UNSET:
+        changes["audience"] = _clean_audience(audience)
+    changed = {k: v for k, v in changes.items() if getattr(app, k) != v}
+    before = {k: getattr(app, k) for k in changed}
+    if logo:
+        _set_logo(app, logo)
+        changed["logo"] = True
+    elif remove_logo and app.has_logo:
+        app.logo_file = ""
+        app.logo_version = ""
+        changed["logo"] = False
+    if not changed:
+        return installation
+    with transaction.atomic():
+        for field, value in changed.items():
+            if field != "logo":
+                setattr(app, field, value)
+        app.save()
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action="custom_app.update",
+            target=installation,
+            details={
+                "app": app.slug,
+                "changed": {
+                    k: ({"before": before[k], "after": v} if k in before else v)
+                    for k, v in changed.items()
+                },
+            },
+        )
+    return installation
+
+
+# --- tiles and launches -------------------------------------------------------------------------
+
+
+def tile_reorder(*, actor, firm, installation_ids: list) -> list[int]:
+    """Put the listed installations first, in that order; the others keep theirs after them."""
+    require_firm_admin(actor, firm)
+    try:
+        ids = [int(pk) for pk in installation_ids]
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            _("Give the installations as a list of ids."), code="invalid_order", field="order"
+        ) from None
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(
+            _("Each installation may appear only once."), code="invalid_order", field="order"
+        )
+    with transaction.atomic():
+        installations = {i.pk: i for i in Installation.objects.filter(firm=firm)}
+        if any(pk not in installations for pk in ids):
+            raise NotFound(code="installation_not_found")
+        rest = sorted(
+            (i for pk, i in installations.items() if pk not in set(ids)),
+            key=lambda i: (i.position, i.pk),
+        )
+        order = [installations[pk] for pk in ids] + rest
+        moved = []
+        for position, installation in enumerate(order):
+            if installation.position != position:
+                installation.position = position
+                moved.append(installation)
+        if moved:
+            Installation.objects.bulk_update(moved, ["position"])
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action="tiles.reorder",
+                target=None,
+                details={"order": [i.pk for i in order]},
+            )
+    return [i.pk for i in order]
+
+
+def tile_move(*, actor, installation: Installation, offset: int) -> list[int]:
+    """Move a redirect app one place up (-1) or down (+1) among the firm's tiles."""
+    firm = installation.firm
+    require_firm_admin(actor, firm)
+    rows = list(
+        Installation.objects.filter(firm=firm)
+        .order_by("position", "id")
+        .values_list("pk", "app__type")
+    )
+    order = [pk for pk, _type in rows]
+    tiles = [pk for pk, app_type in rows if app_type == AppType.REDIRECT]
+    if installation.pk not in tiles:
+        raise ValidationFailed(
+            _("Only applications shown as tiles can be moved."), code="not_a_tile"
+        )
+    index = tiles.index(installation.pk)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(tiles):
+        return order
+    tiles[index], tiles[target] = tiles[target], tiles[index]
+    slots = iter(tiles)
+    new_order = [next(slots) if pk in set(tiles) else pk for pk in order]
+    return tile_reorder(actor=actor, firm=firm, installation_ids=new_order)
+
+
+def launch_record(*, user, context, installation: Installation) -> LaunchEvent:
+    """Remember who opened which tile, when, and from which company (usage statistics)."""
+    return LaunchEvent.objects.create(
+        firm_id=installation.firm_id,
+        installation=installation,
+        app=installation.app,
+        app_name=installation.app.name,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        company=context.company if context is not None else None,
+    )

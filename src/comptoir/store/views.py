@@ -1,0 +1,210 @@
+"""The Store pages (firm settings ⚙ → Applications), the tile launcher and the logos."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from comptoir.core.errors import ServiceError, ValidationFailed
+from comptoir.core.permissions import firm_admin_required, firm_member_required
+from comptoir.core.tenancy import get_tenant
+from comptoir.documents.folders import folder_label
+from comptoir.store import selectors, services
+from comptoir.store.forms import CustomAppEditForm, CustomAppForm, SettingsForm, StoreFilterForm
+from comptoir.store.permissions import can_manage_store
+from comptoir.store.schema import schema_fields
+from comptoir.store.urls_safety import validate_external_url
+
+RESULTS_TARGET = "store-results"
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request):
+    return request.FILES if request.method == "POST" else None
+
+
+@firm_member_required
+def index(request):
+    """“Les applications de mon espace” ✅ and, for admins, “Les applications non utilisées” ❌."""
+    context = request.tenant
+    categories = list(selectors.category_list())
+    filter_form = StoreFilterForm(request.GET or None, categories=categories)
+    filters = filter_form.filters()
+    installations = list(selectors.space_installations(firm=context.firm, **filters))
+    is_admin = can_manage_store(context)
+    page = {
+        "filter_form": filter_form,
+        "filtered": any(filters.values()),
+        "installations": installations,
+        "unused": list(selectors.unused_apps(firm=context.firm, **filters)) if is_admin else None,
+        "can_manage": is_admin,
+        "tile_ids": [i.pk for i in installations if i.app.is_redirect],
+    }
+    if request.htmx and request.htmx.target == RESULTS_TARGET:
+        return render(request, "store/partials/results.html", page)
+    return render(request, "store/index.html", page)
+
+
+@firm_member_required
+def app_detail(request, slug):
+    """“En savoir plus”: the description and the business model."""
+    app = selectors.app_get(context=request.tenant, slug=slug)
+    return render(
+        request,
+        "store/app_detail.html",
+        {
+            "app": app,
+            "can_manage": can_manage_store(request.tenant),
+            "settings_fields": schema_fields(app),
+            "folder_labels": [folder_label(key) for key in app.accepted_folders or []],
+        },
+    )
+
+
+@firm_admin_required
+def install(request, slug):
+    """The add button: add the app, asking for its firm-level settings when it has some."""
+    context = request.tenant
+    app = selectors.app_get(context=context, slug=slug)
+    if app.installation_id is not None:
+        messages.info(request, _("“%(app)s” is already in your space.") % {"app": app.name})
+        return redirect("store:index")
+    form = SettingsForm(_posted(request), app=app)
+    if request.method == "POST" and form.submit(
+        services.installation_add, actor=request.user, firm=context.firm, app=app
+    ):
+        messages.success(
+            request, _("“%(app)s” is now in your space's applications.") % {"app": app.name}
+        )
+        return redirect("store:index")
+    return render(request, "store/install.html", {"app": app, "form": form}, status=form.status)
+
+
+@firm_admin_required
+def installation_edit(request, pk):
+    """Edit the firm-level settings, or a custom app's name, address, logo."""
+    installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
+    app = installation.app
+    if app.is_custom:
+        form = CustomAppEditForm(
+            _posted(request),
+            _files(request),
+            initial={
+                "name": app.name,
+                "url": app.launch_url,
+                "description": app.long_description,
+                "audience": app.audience,
+            },
+        )
+        service = services.custom_app_update
+    else:
+        form = SettingsForm(_posted(request), app=app, stored=installation.settings)
+        service = services.installation_update_settings
+    if request.method == "POST" and form.submit(
+        service, actor=request.user, installation=installation
+    ):
+        messages.success(request, _("The changes to “%(app)s” are saved.") % {"app": app.name})
+        return redirect("store:index")
+    return render(
+        request,
+        "store/installation_edit.html",
+        {"installation": installation, "app": app, "form": form},
+        status=form.status,
+    )
+
+
+@firm_admin_required
+def installation_remove(request, pk):
+    """Remove an app, after a warning that says what goes with it."""
+    installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
+    if request.method == "POST":
+        name = installation.app.name
+        try:
+            services.installation_remove(actor=request.user, installation=installation)
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+            return redirect("store:installation_remove", pk=pk)
+        messages.success(
+            request,
+            _("“%(app)s” was removed for the firm and all its clients.") % {"app": name},
+        )
+        return redirect("store:index")
+    impact = selectors.removal_impact(firm=request.tenant.firm, installation=installation)
+    return render(
+        request,
+        "store/installation_remove.html",
+        {"installation": installation, "app": installation.app, "impact": impact},
+    )
+
+
+@firm_admin_required
+def custom_app_create(request):
+    """“Ajouter une application”: a redirect app of the firm's own."""
+    form = CustomAppForm(_posted(request), _files(request))
+    if request.method == "POST" and form.submit(
+        services.custom_app_create, actor=request.user, firm=request.tenant.firm
+    ):
+        messages.success(
+            request, _("“%(app)s” was added to your space.") % {"app": form.result.app.name}
+        )
+        return redirect("store:index")
+    return render(request, "store/custom_app_form.html", {"form": form}, status=form.status)
+
+
+@require_POST
+@firm_admin_required
+def tile_move(request, pk):
+    """Move a tile one place up or down (the firm's home page shows tiles in this order)."""
+    installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    try:
+        services.tile_move(actor=request.user, installation=installation, offset=offset)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    return redirect(target or "store:index")
+
+
+@never_cache
+@login_required
+def open_app(request, installation_id):
+    """A tile's link: record the launch, then send the browser to the app (302)."""
+    context = get_tenant(request)
+    installation = selectors.installation_for_open(context=context, pk=installation_id)
+    try:
+        url = validate_external_url(installation.app.launch_url)
+    except ValidationFailed:
+        raise Http404 from None
+    services.launch_record(user=request.user, context=context, installation=installation)
+    response = HttpResponseRedirect(url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+def logo(request, app_id, version):
+    """An app's logo. SVGs are our catalogue's; uploads were re-encoded to PNG."""
+    app = selectors.app_logo_get(context=get_tenant(request), app_id=app_id)
+    if app.logo_svg:
+        response = HttpResponse(app.logo_svg, content_type="image/svg+xml")
+    else:
+        try:
+            response = FileResponse(app.logo_file.open("rb"), content_type="image/png")
+        except (FileNotFoundError, ValueError):
+            raise Http404 from None
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    cache = "private, max-age=31536000, immutable" if version == app.logo_version else "no-cache"
+    response["Cache-Control"] = cache
+    return response
