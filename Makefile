@@ -63,5 +63,5 @@ bench: install ## Time scenarios against a raw-SQL baseline (BENCH_DATABASE_URL 
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean: ## Remove the environments, caches and var/ (demo database, e-mails, secret key)
-	rm -rf $(VENV) $(TOOLS) var test-results .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) var test-results .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +

@@ -202,3 +202,26 @@ def test_brand_colours_stay_readable_whatever_the_firm_picks(rf):
     request = rf.get("/cabinet/clients/", {"q": "dupont", "page": "2"})
     assert query_with({"request": request}, page=3) == "?q=dupont&page=3"
     assert query_with({"request": request}, page=None) == "?q=dupont"
+
+
+def test_firm_logo_is_served_to_its_own_users_only(firm, firm_admin, company_admin, other_firm, tmp_path, settings):
+    from django.core.files.base import ContentFile
+    from django.test import Client
+
+    from tests.factories import FirmMembershipFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    png = bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 16
+    firm.logo.save("logo.png", ContentFile(png))
+    for user in (firm_admin, company_admin):
+        client = Client()
+        client.force_login(user)
+        response = client.get("/marque/logo/")
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == png
+    stranger = FirmMembershipFactory(firm=other_firm).user
+    client = Client()
+    client.force_login(stranger)
+    assert client.get("/marque/logo/").status_code == 404
+    assert Client().get("/marque/logo/").status_code == 302  # to the login page
+    assert Client().get(f"/media/{firm.logo.name}").status_code == 404

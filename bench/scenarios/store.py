@@ -25,8 +25,10 @@ def build_store(size: int):
     App.objects.all().delete()
     Category.objects.all().delete()
     categories = Category.objects.bulk_create(
-        [Category(slug=f"cat-{i}", name_fr=f"Catégorie {i}", name_en=f"Category {i}", order=i)
-         for i in range(9)]
+        [
+            Category(slug=f"cat-{i}", name_fr=f"Catégorie {i}", name_en=f"Category {i}", order=i)
+            for i in range(9)
+        ]
     )
     generated = generate_firm(companies=20, users=5, label="store")
     other = generate_firm(companies=5, users=2, label="other")
@@ -45,11 +47,19 @@ def build_store(size: int):
                 launch_url=f"https://app{i}.bench.example/" if i % 2 == 0 else "",
                 transport="" if i % 2 == 0 else "email",
                 accepted_folders=[] if i % 2 == 0 else ["achats"],
-                settings_schema=[] if i % 2 == 0 else [{
-                    "key": "email_achats", "label_fr": "Adresse Achats",
-                    "label_en": "Purchases address", "kind": "email", "level": "company",
-                    "folder": "achats", "required": True,
-                }],
+                settings_schema=[]
+                if i % 2 == 0
+                else [
+                    {
+                        "key": "email_achats",
+                        "label_fr": "Adresse Achats",
+                        "label_en": "Purchases address",
+                        "kind": "email",
+                        "level": "company",
+                        "folder": "achats",
+                        "required": True,
+                    }
+                ],
                 logo_svg=SVG,
                 logo_version=f"v{i}",
             )
@@ -58,8 +68,17 @@ def build_store(size: int):
         batch_size=1000,
     )
     App.objects.bulk_create(
-        [App(slug=f"bench-custom-{i}", name=f"Lien {i}", type="redirect", audience="both",
-             launch_url="https://lien.bench.example/", owner_firm=other.firm) for i in range(20)]
+        [
+            App(
+                slug=f"bench-custom-{i}",
+                name=f"Lien {i}",
+                type="redirect",
+                audience="both",
+                launch_url="https://lien.bench.example/",
+                owner_firm=other.firm,
+            )
+            for i in range(20)
+        ]
     )
     installed = apps[: size // 3]
     Installation.objects.bulk_create(
@@ -136,7 +155,7 @@ class StorePage(_StoreScenario):
             cursor.execute('SELECT id, slug, name_fr, name_en FROM store_category ORDER BY "order"')
             cursor.fetchall()
             cursor.execute(
-                f"SELECT i.id, i.position, {app_columns} FROM store_installation i"  # noqa: S608
+                f"SELECT i.id, i.position, {app_columns} FROM store_installation i"
                 " JOIN store_app a ON a.id = i.app_id"
                 " LEFT JOIN store_category c ON c.id = a.category_id"
                 " WHERE i.firm_id = %s ORDER BY i.position, i.id",
@@ -144,7 +163,7 @@ class StorePage(_StoreScenario):
             )
             cursor.fetchall()
             cursor.execute(
-                f"SELECT {app_columns} FROM store_app a"  # noqa: S608
+                f"SELECT {app_columns} FROM store_app a"
                 " LEFT JOIN store_category c ON c.id = a.category_id"
                 " WHERE a.is_active AND (a.owner_firm_id IS NULL OR a.owner_firm_id = %s)"
                 " AND NOT EXISTS (SELECT 1 FROM store_installation i"

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,6 +16,5 @@ urlpatterns = [
     path("", include("comptoir.audit.urls")),
     path("", include("comptoir.core.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL: documents, logos and firm branding each go
+# through a view that checks who is asking.

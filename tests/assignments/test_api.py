@@ -133,7 +133,7 @@ def test_role_grants_endpoint(admin_api, firm, company, redirect_installation):
                               {"companies": "all", "roles": ["invite"]})
     assert everyone.status_code == 201
     listing = admin_api.get(f"/installations/{redirect_installation.pk}/role-grants").json()
-    assert [g["company"] is None for g in listing["items"]] == [True, False]
+    assert [g["company"] is None for g in listing["items"]] == [False, True]
     grant = RoleGrant.objects.get(company=company)
     stopped = admin_api.post(
         f"/installations/{redirect_installation.pk}/role-grants/{grant.pk}/stop")

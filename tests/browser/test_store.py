@@ -3,6 +3,7 @@
 local HTTP server plays the partner), creates a custom app and removes an app after reading
 the impact; a collaborator sees no unused list."""
 
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -84,6 +85,14 @@ def test_admin_manages_the_store(live_server, page, store, partner_url, screensh
     expect(card(page, "unused", "agenda-partenaire")).to_be_visible()
     screenshot("store")
 
+    # Search by name: the lists refresh in place (htmx) and the address keeps the filter.
+    page.locator("#store-q").fill("agenda")
+    expect(card(page, "my-space", "vieil-outil")).to_have_count(0)
+    expect(card(page, "unused", "agenda-partenaire")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"\?.*q=agenda"))
+    page.locator("#store-q").fill("")
+    expect(card(page, "my-space", "vieil-outil")).to_be_visible()
+
     # "En savoir plus": the long description and the business model.
     card(page, "unused", "agenda-partenaire").locator(
         "a[href$='/catalogue/agenda-partenaire/']"
@@ -93,7 +102,7 @@ def test_admin_manages_the_store(live_server, page, store, partner_url, screensh
     expect(page.get_by_text("Abonnement de 15 € HT par agenda et par mois.")).to_be_visible()
     screenshot("store-learn-more")
 
-    # ➕ from the unused list: the app moves to my space.
+    # The add button of the unused list: the app moves to my space.
     page.goto(f"{live_server.url}{STORE_PATH}")
     card(page, "unused", "agenda-partenaire").locator("button[type=submit]").click()
     expect(card(page, "my-space", "agenda-partenaire")).to_be_visible()

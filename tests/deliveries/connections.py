@@ -151,7 +151,8 @@ def multipart_parts(request) -> dict[str, tuple[dict, bytes]]:
     boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
     parts = {}
     for chunk in request.body.split(b"--" + boundary)[1:-1]:
-        head, _, body = chunk.strip(b"\r\n").partition(b"\r\n\r\n")
+        chunk = chunk.removeprefix(b"\r\n").removesuffix(b"\r\n")
+        head, _, body = chunk.partition(b"\r\n\r\n")
         headers = {}
         for line in head.split(b"\r\n"):
             name, _, value = line.decode().partition(":")

@@ -19,12 +19,25 @@ def operator(db):
 def form_data(**overrides):
     category = CategoryFactory()
     data = {
-        "slug": "nouvelle-appli", "name": "Nouvelle appli", "publisher": "Éditeur",
-        "category": category.pk, "short_description": "Courte", "long_description": "Longue",
-        "business_model": "Gratuit", "type": "redirect", "audience": "both",
-        "launch_url": "https://nouvelle.example/", "logo_svg": SVG, "transport": "",
-        "accepted_folders": "[]", "accepted_file_types": "[]", "max_file_size": "",
-        "settings_schema": "[]", "requires_siret": "", "is_active": "on", "owner_firm": "",
+        "slug": "nouvelle-appli",
+        "name": "Nouvelle appli",
+        "publisher": "Éditeur",
+        "category": category.pk,
+        "short_description": "Courte",
+        "long_description": "Longue",
+        "business_model": "Gratuit",
+        "type": "redirect",
+        "audience": "both",
+        "launch_url": "https://nouvelle.example/",
+        "logo_svg": SVG,
+        "transport": "",
+        "accepted_folders": "[]",
+        "accepted_file_types": "[]",
+        "max_file_size": "",
+        "settings_schema": "[]",
+        "requires_siret": "",
+        "is_active": "on",
+        "owner_firm": "",
         "custom_options": "{}",
     }
     return {**data, **overrides}
@@ -46,8 +59,7 @@ def test_the_admin_lists_and_edits_apps(operator):
         ({"launch_url": "javascript:alert(1)"}, "https://"),
         ({"launch_url": ""}, "needs a launch URL"),
         ({"logo_svg": "<svg><script>alert(1)</script></svg>"}, "script"),
-        ({"type": "automation", "launch_url": "", "settings_schema": '[{"key": "x"}]'},
-         "label_fr"),
+        ({"type": "automation", "launch_url": "", "settings_schema": '[{"key": "x"}]'}, "label_fr"),
     ],
 )
 def test_the_admin_refuses_what_the_loader_refuses(operator, overrides, message):

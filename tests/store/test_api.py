@@ -331,3 +331,19 @@ def test_multi_firm_user_picks_the_firm_by_header(api_as, firm, other_firm, inst
     assert client.get(f"/installations/{installation.pk}").status_code == 404
     client = api_as(user, HTTP_X_COMPTOIR_FIRM=firm.slug)
     assert client.get(f"/installations/{installation.pk}").status_code == 200
+
+
+def test_the_store_endpoints_are_documented(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/store/apps",
+        "/api/v1/store/apps/{slug}",
+        "/api/v1/store/categories",
+        "/api/v1/installations",
+        "/api/v1/installations/{installation_id}",
+        "/api/v1/installations/{installation_id}/removal-impact",
+        "/api/v1/custom-apps",
+        "/api/v1/home",
+        "/api/v1/audit",
+    ):
+        assert path in paths, path

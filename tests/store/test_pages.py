@@ -141,7 +141,9 @@ def test_add_an_app_without_settings_in_one_click(admin, firm, redirect_app):
     assert Installation.objects.filter(firm=firm, app=redirect_app).exists()
     html = admin.get(STORE).content.decode()
     assert 'class="message message--success"' in html
-    assert f'data-app="{redirect_app.slug}"' in html.split('id="my-space"')[1].split('id="unused"')[0]
+    assert (
+        f'data-app="{redirect_app.slug}"' in html.split('id="my-space"')[1].split('id="unused"')[0]
+    )
 
 
 def test_add_an_app_with_its_settings_form(admin, firm, automation_app):

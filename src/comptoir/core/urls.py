@@ -10,4 +10,5 @@ urlpatterns = [
     path("cabinet/", views.firm_home, name="firm_home"),
     path("cabinet/parametres/", views.firm_settings, name="firm_settings"),
     path("entreprise/", views.company_home, name="company_home"),
+    path("marque/logo/", views.firm_logo, name="firm_logo"),
 ]

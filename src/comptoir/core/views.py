@@ -1,7 +1,7 @@
 """The portal's entry pages: where to start, switching context, the two home pages."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -66,3 +66,19 @@ def company_home(request):
 def firm_settings(request):
     """The firm settings area (⚙): its index lists the settings sections."""
     return render(request, "core/settings_index.html", {"firm": request.tenant.firm})
+
+
+@login_required
+def firm_logo(request):
+    """The current firm's logo (the portal is white-label). Only its own users see it."""
+    context = get_tenant(request)
+    if context is None or not context.firm.logo:
+        raise Http404
+    try:
+        response = FileResponse(context.firm.logo.open("rb"))
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -17,7 +17,6 @@ from comptoir.store.models import (
 from comptoir.store.permissions import can_see_unused_apps, may_see_installation
 from comptoir.store.removal import compute_impact
 
-
 # Texts that lists never show ("En savoir plus" does): left out of list queries.
 _HEAVY_FIELDS = ("long_description", "business_model", "logo_svg")
 

@@ -36,7 +36,7 @@ def memberships_for(*, firm_id: int, company_ids: Sequence[int], roles=None) -> 
     wanted = set(company_ids)
     if len(wanted) <= IN_LIST_MAX:
         members = members.filter(company_id__in=wanted)
-    rows = members.values_list("company_id", "user_id", "role")
+    rows = members.order_by().values_list("company_id", "user_id", "role")
     return [row for row in rows if row[0] in wanted]
 
 

@@ -110,15 +110,17 @@ def role_grant_create(
     include_future_users = bool(include_future_users)
     with transaction.atomic():
         assignment_ids = dict(
-            CompanyAssignment.objects.filter(installation=installation).values_list(
-                "company_id", "pk"
-            )
+            CompanyAssignment.objects.filter(installation=installation)
+            .order_by()
+            .values_list("company_id", "pk")
         )
         if chosen is not None:
             targets = chosen
         elif assign_missing:
             targets = list(
-                Company.objects.filter(firm_id=installation.firm_id).values_list("pk", flat=True)
+                Company.objects.filter(firm_id=installation.firm_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
         else:
             targets = list(assignment_ids)
@@ -165,9 +167,9 @@ def role_grant_create(
             )
             grant_for = {g.company_id: g for g in grants}
         existing = set(
-            UserAccess.objects.filter(assignment__installation=installation).values_list(
-                "assignment_id", "user_id"
-            )
+            UserAccess.objects.filter(assignment__installation=installation)
+            .order_by()
+            .values_list("assignment_id", "user_id")
         )
         now = timezone.now()
         accesses = []

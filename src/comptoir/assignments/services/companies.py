@@ -408,12 +408,14 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
     stored = _settings_for_all(app)
     with transaction.atomic():
         assigned = set(
-            CompanyAssignment.objects.filter(installation=installation).values_list(
-                "company_id", flat=True
-            )
+            CompanyAssignment.objects.filter(installation=installation)
+            .order_by()
+            .values_list("company_id", flat=True)
         )
-        company_ids = Company.objects.filter(firm_id=installation.firm_id).values_list(
-            "pk", flat=True
+        company_ids = (
+            Company.objects.filter(firm_id=installation.firm_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         now = timezone.now()
         creates = [

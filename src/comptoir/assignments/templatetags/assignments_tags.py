@@ -20,3 +20,9 @@ def user_app_choices(app_access, user_id) -> list[dict]:
 @register.simple_tag
 def firm_user_apps_url(company_id, user_id) -> str:
     return reverse("assignments:firm_user_apps", args=[company_id, user_id])
+
+
+@register.filter
+def is_among(value, values) -> bool:
+    """Whether ``value`` is one of ``values`` (a bound form's list of ticked ids)."""
+    return str(value) in {str(v) for v in (values or [])}

@@ -173,10 +173,11 @@ def _user_apps_response(request, company, user, *, action_url, fallback):
             actor=request.user, company=company, user=user, installation_ids=ids
         )
     except ServiceError as error:
-        messages.error(request, str(error.message))
+        if not request.htmx:
+            messages.error(request, str(error.message))
         result = None
     else:
-        if result["granted"] or result["revoked"]:
+        if (result["granted"] or result["revoked"]) and not request.htmx:
             messages.success(
                 request, _("Applications of %(user)s saved.") % {"user": user.display_name}
             )

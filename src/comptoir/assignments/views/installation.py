@@ -60,23 +60,18 @@ def _clients_page(request, installation, *, add_form=None, assign_all_form=None,
     if add_form is None:
         add_form = AddCompaniesForm(app=installation.app, firm=firm, choices_queryset=candidates)
     add_form.shown_companies = candidates
+    rule = selectors.assign_all_rule_get(installation=installation)
+    if assign_all_form is None:
+        future = rule.include_future_companies if rule is not None else False
+        assign_all_form = AssignAllForm(initial={"include_future_companies": future})
     context = {
         **_base_context(request, installation, "clients"),
         "page": page,
         "q": q,
         "add_q": add_q,
         "add_form": add_form,
-        "assign_all_form": assign_all_form
-        or AssignAllForm(
-            initial={
-                "include_future_companies": getattr(
-                    selectors.assign_all_rule_get(installation=installation),
-                    "include_future_companies",
-                    False,
-                ),
-            }
-        ),
-        "rule": selectors.assign_all_rule_get(installation=installation),
+        "assign_all_form": assign_all_form,
+        "rule": rule,
     }
     return render(request, "assignments/installation_clients.html", context, status=status)
 

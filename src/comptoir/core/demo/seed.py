@@ -163,6 +163,20 @@ def seed_store(ctx: SeedContext) -> None:
             ctx.created[f"{slug}:installations"] += count
 
 
+def seed_deliveries(ctx: SeedContext) -> None:
+    """Automation apps wired to the local sinks, documents and the deliveries they cause
+    (comptoir/deliveries/demo.py); the worker sends them once the demo runs."""
+    from comptoir.deliveries.demo import seed_connections, seed_documents
+
+    uploaders = {
+        (login.firm, login.company): ctx.users[login.email]
+        for login in reversed(data.LOGINS)
+        if login.company is not None and login.role != data.COMPANY_GUEST
+    }
+    ctx.created.update(seed_connections(ctx.firms, ctx.companies))
+    ctx.created.update(seed_documents(ctx.firms, ctx.companies, uploaders))
+
+
 def seed_audit(ctx: SeedContext) -> None:
     """One event per firm that received demo data (not one per row)."""
     for slug, firm in ctx.firms.items():
@@ -181,6 +195,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_firm_memberships,
     seed_company_memberships,
     seed_store,
+    seed_deliveries,
     # Later issues add theirs here: assignments, documents...
     seed_audit,
 ]

@@ -19,6 +19,7 @@ from comptoir.core.demo.data import DEMO_PASSWORD
 from comptoir.core.demo.seed import logins_table
 from comptoir.core.demo.sinks import DEMO_SINKS, Sink, port_is_free
 from comptoir.core.demo.supervisor import Stop, Supervisor, comptoir_argv, raise_stop_on_signals
+from comptoir.deliveries.demo_receiver import ReceiverSink  # the HTTPS partners' stand-in
 
 HOST = "127.0.0.1"
 
@@ -111,7 +112,7 @@ class Command(BaseCommand):
         supervisor = Supervisor(env=env, write=self._write_line)
         sinks: list[Sink] = []
         try:
-            for sink_class in DEMO_SINKS:
+            for sink_class in [*DEMO_SINKS, ReceiverSink]:
                 sink = sink_class()
                 notify = _prefixed(supervisor, sink.name)
                 env.update(sink.start(var_dir=settings.VAR_DIR, notify=notify))
@@ -121,9 +122,11 @@ class Command(BaseCommand):
             worker = self.worker_argv(reload)
             for n in range(workers if worker else 0):
                 supervisor.spawn("worker" if workers == 1 else f"worker-{n + 1}", worker)
+            if worker:  # deliveries: take back abandoned sends, queue again the lost ones
+                supervisor.spawn("sweep", comptoir_argv("deliveries-sweep", "--every", "15"))
             if not supervisor.wait_for_http(address + reverse("accounts:login")):
                 raise CommandError(f"The web server did not answer at {address}: see above.")
-            self.banner(address, sinks, worker)
+            self.banner(address, sinks, worker, workers)
             gone = supervisor.wait()
             raise CommandError(f"{gone.name} stopped (exit code {gone.process.returncode}).")
         except (KeyboardInterrupt, Stop):
@@ -134,14 +137,19 @@ class Command(BaseCommand):
                 sink.stop()
         self._write_line("Demo stopped.")
 
-    def banner(self, address: str, sinks: list[Sink], worker: list[str] | None) -> None:
+    def banner(
+        self, address: str, sinks: list[Sink], worker: list[str] | None, workers: int
+    ) -> None:
         rule = "=" * 78
+        running = " ".join(worker[2:]) if worker else "none (tasks run at once)"
+        if worker and workers > 1:
+            running = f"{workers} of {running}"
         lines = [
             "",
             rule,
             self.style.SUCCESS(f"Comptoir demo: open {address}/"),
             f"  web server  {address}/ (Django admin: {address}/admin/)",
-            f"  worker      {' '.join(worker[2:]) if worker else 'none (tasks run immediately)'}",
+            f"  worker      {running}",
         ]
         lines += [f"  {sink.name:<10}  {sink.describe()}" for sink in sinks]
         lines += [
