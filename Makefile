@@ -39,7 +39,7 @@ demo: install ## Run the demo on 127.0.0.1:8000 (PORT=...): database, data, web 
 	COMPTOIR_MODE=demo $(BIN)/comptoir rundemo
 
 test: install ## Run the whole test suite (PostgreSQL when DATABASE_URL is set)
-	@if [ -n "$$DATABASE_URL" ]; then echo "Tests on $${DATABASE_URL%%@*}@…"; \
+	@if [ -n "$$DATABASE_URL" ]; then echo "Tests on $${DATABASE_URL%%:*} at $${DATABASE_URL##*@}"; \
 	  else echo "Tests on SQLite (set DATABASE_URL=postgres://... for PostgreSQL)"; fi
 	@workers="$(PYTEST_WORKERS)"; \
 	if [ "$$workers" = "0" ]; then dist=(); else dist=(-n "$$workers"); fi; \

@@ -167,7 +167,9 @@ def test_collaborator_cannot_delete_a_company(firm_collaborator, company, api_as
 
 
 def test_company_user_has_no_firm_endpoints(company_admin, company, api_as):
-    assert_error(api_as(company_admin).get("/companies"), 403, "firm_context_required")
+    api = api_as(company_admin)
+    assert_error(api.get("/companies"), 404, "not_found")
+    assert_error(api.get(f"/companies/{company.pk}"), 404, "not_found")
 
 
 def test_users_invite_change_role_remove(company, firm_collaborator, api_as):

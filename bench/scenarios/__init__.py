@@ -3,6 +3,6 @@
 Add yours to both lines.
 """
 
-from bench.scenarios import assignments, clients_list, store
+from bench.scenarios import assignments, clients_list, deliveries, store
 
-__all__ = ["assignments", "clients_list", "store"]
+__all__ = ["assignments", "clients_list", "deliveries", "store"]

@@ -26,11 +26,19 @@ def test_the_corpus_is_large_and_varied():
 
 @pytest.fixture
 def corpus_firm(firm, other_firm):
-    Company.objects.bulk_create([
-        Company(firm=firm, name=f"Dossier {i:03d}", slug=f"dossier-{i}", siret=siret,
-                fiscal_year_start="2026-01-01", fiscal_year_end="2026-12-31")
-        for i, siret in enumerate(known_sirets())
-    ])
+    Company.objects.bulk_create(
+        [
+            Company(
+                firm=firm,
+                name=f"Dossier {i:03d}",
+                slug=f"dossier-{i}",
+                siret=siret,
+                fiscal_year_start="2026-01-01",
+                fiscal_year_end="2026-12-31",
+            )
+            for i, siret in enumerate(known_sirets())
+        ]
+    )
     CompanyFactory(firm=other_firm, siret=FOREIGN_SIRET)
     return firm
 
@@ -92,7 +100,8 @@ def test_unknown_siret_message_is_the_same_for_another_firm_and_nobody(
 ):
     case = next(c for c in CASES if c.name == "unknown_same_message_for_foreign_and_nobody")
     details = upload(api_as(firm_admin), connector, "a.csv", case.content).json()["error"][
-        "details"]
+        "details"
+    ]
     assert len({d["message"] for d in details}) == 1
     assert "Check the number" in details[0]["message"] or "Vérifiez" in details[0]["message"]
 
@@ -100,7 +109,8 @@ def test_unknown_siret_message_is_the_same_for_another_firm_and_nobody(
 def test_scientific_notation_is_explained(corpus_firm, firm_admin, connector, api_as):
     case = next(c for c in CASES if c.name == "every_kind_of_bad_row")
     details = upload(api_as(firm_admin), connector, "a.csv", case.content).json()["error"][
-        "details"]
+        "details"
+    ]
     scientific = next(d for d in details if d["code"] == "siret_scientific_notation")
     assert scientific["row"] == 6 and scientific["value"] == "7,32829E+13"
     assert "Excel" in scientific["message"]

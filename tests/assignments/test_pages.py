@@ -38,15 +38,21 @@ def test_clients_tab_lists_and_adds_companies(admin, firm, company, connector):
     assert company.name in html and 'name="setting_code_dossier"' in html
     assert 'id="assign-all"' not in html  # automation app: no "assign to all"
 
-    refused = admin.post(reverse("assignments:add_companies", args=[connector.pk]),
-                         {"companies": [company.pk], "setting_code_dossier": "",
-                          "setting_email_achats": "faux"})
+    refused = admin.post(
+        reverse("assignments:add_companies", args=[connector.pk]),
+        {"companies": [company.pk], "setting_code_dossier": "", "setting_email_achats": "faux"},
+    )
     assert refused.status_code == 422
     assert not CompanyAssignment.objects.exists()
 
-    done = admin.post(reverse("assignments:add_companies", args=[connector.pk]),
-                      {"companies": [company.pk], "setting_code_dossier": "D1",
-                       "setting_email_achats": "achats@gestivo.example"})
+    done = admin.post(
+        reverse("assignments:add_companies", args=[connector.pk]),
+        {
+            "companies": [company.pk],
+            "setting_code_dossier": "D1",
+            "setting_email_achats": "achats@gestivo.example",
+        },
+    )
     assert done.status_code == 302
     assert CompanyAssignment.objects.get().settings["code_dossier"] == "D1"
     assert company.name in admin.get(url).content.decode()
@@ -56,8 +62,10 @@ def test_collaborators_use_the_page_too(firm_collaborator, company, redirect_ins
     client = client_for(firm_collaborator)
     url = reverse("assignments:installation", args=[redirect_installation.pk])
     assert client.get(url).status_code == 200
-    response = client.post(reverse("assignments:assign_all", args=[redirect_installation.pk]),
-                           {"include_future_companies": "on"})
+    response = client.post(
+        reverse("assignments:assign_all", args=[redirect_installation.pk]),
+        {"include_future_companies": "on"},
+    )
     assert response.status_code == 302
     assert CompanyAssignment.objects.filter(company=company).exists()
 
@@ -76,10 +84,13 @@ def test_import_flow_bad_file_then_fixed(admin, firm, connector):
     template = admin.get(reverse("assignments:import_template", args=[connector.pk]))
     assert template.status_code == 200 and template.content.startswith(b"\xef\xbb\xbfsiret;")
 
-    bad = (f"siret;code_dossier;email_achats\r\n{a.siret};D1;pas-un-email\r\n"
-           f"12345;D2;b@x.example\r\n").encode()
-    upload = admin.post(reverse("assignments:import", args=[connector.pk]),
-                        {"file": SimpleUploadedFile("clients.csv", bad)})
+    bad = (
+        f"siret;code_dossier;email_achats\r\n{a.siret};D1;pas-un-email\r\n12345;D2;b@x.example\r\n"
+    ).encode()
+    upload = admin.post(
+        reverse("assignments:import", args=[connector.pk]),
+        {"file": SimpleUploadedFile("clients.csv", bad)},
+    )
     assert upload.status_code == 302
     preview = admin.get(upload["Location"])
     assert preview.status_code == 422
@@ -92,10 +103,14 @@ def test_import_flow_bad_file_then_fixed(admin, firm, connector):
     applied = admin.post(reverse("assignments:import_apply", args=[connector.pk, stored.pk]))
     assert applied.status_code == 302 and not CompanyAssignment.objects.exists()
 
-    good = (f"siret;code_dossier;email_achats\r\n{a.siret};D1;a@x.example\r\n"
-            f"{b.siret};D2;b@x.example\r\n").encode()
-    upload = admin.post(reverse("assignments:import", args=[connector.pk]),
-                        {"file": SimpleUploadedFile("clients.csv", good)})
+    good = (
+        f"siret;code_dossier;email_achats\r\n{a.siret};D1;a@x.example\r\n"
+        f"{b.siret};D2;b@x.example\r\n"
+    ).encode()
+    upload = admin.post(
+        reverse("assignments:import", args=[connector.pk]),
+        {"file": SimpleUploadedFile("clients.csv", good)},
+    )
     preview = admin.get(upload["Location"])
     assert preview.status_code == 200
     assert 'id="import-summary"' in preview.content.decode()
@@ -111,8 +126,10 @@ def test_import_flow_bad_file_then_fixed(admin, firm, connector):
 
 
 def test_import_refuses_a_wrong_file_on_the_form(admin, connector):
-    response = admin.post(reverse("assignments:import", args=[connector.pk]),
-                          {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 ...")})
+    response = admin.post(
+        reverse("assignments:import", args=[connector.pk]),
+        {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 ...")},
+    )
     assert response.status_code == 422
     assert 'id="file-errors"' in response.content.decode()
     assert not AssignmentImport.objects.exists()
@@ -124,14 +141,14 @@ def test_portal_grants_roles(admin, firm, company, redirect_installation):
     assert admin.get(url).status_code == 200
     refused = admin.post(url, {"scope": "chosen", "roles": ["collaborateur"]})
     assert refused.status_code == 422
-    response = admin.post(url, {"scope": "all", "roles": ["collaborateur"],
-                                "include_future_users": "on"})
+    response = admin.post(
+        url, {"scope": "all", "roles": ["collaborateur"], "include_future_users": "on"}
+    )
     assert response.status_code == 302
     assert UserAccess.objects.filter(user=member).exists()
     grant = RoleGrant.objects.get()
     assert grant.include_future_users
-    admin.post(reverse("assignments:portal_grant_stop", args=[redirect_installation.pk,
-                                                             grant.pk]))
+    admin.post(reverse("assignments:portal_grant_stop", args=[redirect_installation.pk, grant.pk]))
     grant.refresh_from_db()
     assert not grant.include_future_users
 
@@ -144,19 +161,24 @@ def test_client_applications_tab_and_assignment_form(admin, firm, company, conne
     page = admin.get(tab)
     assert page.status_code == 200 and connector.app.name in page.content.decode()
     chosen = admin.post(tab, {"installation": connector.pk})
-    assert chosen["Location"] == reverse("assignments:company_assignment",
-                                         args=[company.pk, connector.pk])
+    assert chosen["Location"] == reverse(
+        "assignments:company_assignment", args=[company.pk, connector.pk]
+    )
     form_url = chosen["Location"]
     assert admin.post(form_url, {"setting_code_dossier": ""}).status_code == 422
-    saved = admin.post(form_url, {"setting_code_dossier": "A1",
-                                  "setting_email_achats": "a@x.example", "enabled": "on"})
+    saved = admin.post(
+        form_url,
+        {"setting_code_dossier": "A1", "setting_email_achats": "a@x.example", "enabled": "on"},
+    )
     assert saved.status_code == 302
     assignment = CompanyAssignment.objects.get()
     admin.post(form_url, {"setting_code_dossier": "A2", "setting_email_achats": "a@x.example"})
     assignment.refresh_from_db()
     assert assignment.settings["code_dossier"] == "A2" and not assignment.enabled
-    admin.post(reverse("assignments:company_assignment_toggle", args=[company.pk, connector.pk]),
-               {"enabled": "1"})
+    admin.post(
+        reverse("assignments:company_assignment_toggle", args=[company.pk, connector.pk]),
+        {"enabled": "1"},
+    )
     assignment.refresh_from_db()
     assert assignment.enabled
     remove = reverse("assignments:company_assignment_remove", args=[company.pk, connector.pk])
@@ -166,8 +188,9 @@ def test_client_applications_tab_and_assignment_form(admin, firm, company, conne
 
 
 def test_next_parameter_cannot_leave_the_site(admin, firm_admin, company, connector):
-    services.assignment_create(actor=firm_admin, installation=connector, company=company,
-                               settings=connector_settings())
+    services.assignment_create(
+        actor=firm_admin, installation=connector, company=company, settings=connector_settings()
+    )
     response = admin.post(
         reverse("assignments:company_assignment_toggle", args=[company.pk, connector.pk]),
         {"enabled": "0", "next": "https://evil.example/"},
@@ -186,10 +209,10 @@ class _Checkboxes(HTMLParser):
             self.boxes.append((attrs["value"], "checked" in attrs))
 
 
-def test_users_tab_per_user_apps(admin, firm_admin, company, company_guest,
-                                 redirect_installation):
-    services.assignment_create(actor=firm_admin, installation=redirect_installation,
-                               company=company)
+def test_users_tab_per_user_apps(admin, firm_admin, company, company_guest, redirect_installation):
+    services.assignment_create(
+        actor=firm_admin, installation=redirect_installation, company=company
+    )
     page = admin.get(reverse("companies:users", args=[company.pk]))
     parser = _Checkboxes()
     parser.feed(page.content.decode())
@@ -207,20 +230,28 @@ def test_users_tab_per_user_apps(admin, firm_admin, company, company_guest,
 # --- the company administrateur -----------------------------------------------------------------
 
 
-def test_company_admin_manages_users_of_their_company(firm_admin, company, company_admin,
-                                                      company_guest, redirect_installation):
-    services.assignment_create(actor=firm_admin, installation=redirect_installation,
-                               company=company)
+def test_company_admin_manages_users_of_their_company(
+    firm_admin, company, company_admin, company_guest, redirect_installation
+):
+    services.assignment_create(
+        actor=firm_admin, installation=redirect_installation, company=company
+    )
     client = company_client(company_admin, company)
     page = client.get(reverse("assignments:company_users"))
     assert page.status_code == 200 and company_guest.email in page.content.decode()
-    response = client.post(reverse("assignments:company_user_apps", args=[company_guest.pk]),
-                           {"apps": [redirect_installation.pk]})
+    response = client.post(
+        reverse("assignments:company_user_apps", args=[company_guest.pk]),
+        {"apps": [redirect_installation.pk]},
+    )
     assert response.status_code == 302
     assert UserAccess.objects.filter(user=company_guest).exists()
     sibling_user = CompanyMembershipFactory(company=CompanyFactory(firm=company.firm)).user
-    assert client.post(reverse("assignments:company_user_apps", args=[sibling_user.pk]),
-                       {"apps": []}).status_code == 404
+    assert (
+        client.post(
+            reverse("assignments:company_user_apps", args=[sibling_user.pk]), {"apps": []}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("role", ["collaborateur", "invite"])
@@ -228,14 +259,20 @@ def test_company_users_page_is_for_admins(company, role):
     user = CompanyMembershipFactory(company=company, role=role).user
     client = company_client(user, company)
     assert client.get(reverse("assignments:company_users")).status_code == 403
-    assert client.post(reverse("assignments:company_user_apps", args=[user.pk]),
-                       {"apps": []}).status_code == 403
+    assert (
+        client.post(
+            reverse("assignments:company_user_apps", args=[user.pk]), {"apps": []}
+        ).status_code
+        == 403
+    )
 
 
-def test_company_home_shows_the_tiles_and_opens_them(firm_admin, company, company_guest,
-                                                     redirect_installation):
-    assignment = services.assignment_create(actor=firm_admin,
-                                            installation=redirect_installation, company=company)
+def test_company_home_shows_the_tiles_and_opens_them(
+    firm_admin, company, company_guest, redirect_installation
+):
+    assignment = services.assignment_create(
+        actor=firm_admin, installation=redirect_installation, company=company
+    )
     client = company_client(company_guest, company)
     open_url = reverse("store:open", args=[redirect_installation.pk])
     assert open_url not in client.get(reverse("core:company_home")).content.decode()
@@ -277,29 +314,47 @@ def firm_urls(installation, company, user, import_id=1, grant_id=1):
     ]
 
 
-def test_another_firms_objects_are_404_on_every_page(admin, other_firm_admin, other_installation,
-                                                     other_company):
+def test_another_firms_objects_are_404_on_every_page(
+    admin, other_firm_admin, other_installation, other_company
+):
     other_user = CompanyMembershipFactory(company=other_company).user
-    services.assignment_create(actor=other_firm_admin, installation=other_installation,
-                               company=other_company)
-    services.role_grant_create(actor=other_firm_admin, installation=other_installation,
-                               companies="all", roles=["invite"], include_future_users=True)
-    stored = services.assignment_import_store(actor=other_firm_admin,
-                                              installation=other_installation,
-                                              data=b"siret\r\n1\r\n", filename="a.csv")
+    services.assignment_create(
+        actor=other_firm_admin, installation=other_installation, company=other_company
+    )
+    services.role_grant_create(
+        actor=other_firm_admin,
+        installation=other_installation,
+        companies="all",
+        roles=["invite"],
+        include_future_users=True,
+    )
+    stored = services.assignment_import_store(
+        actor=other_firm_admin,
+        installation=other_installation,
+        data=b"siret\r\n1\r\n",
+        filename="a.csv",
+    )
     grant = RoleGrant.objects.get()
-    before = (CompanyAssignment.objects.count(), UserAccess.objects.count(),
-              RoleGrant.objects.filter(include_future_users=True).count())
-    for method, url in firm_urls(other_installation, other_company, other_user, stored.pk,
-                                 grant.pk):
+    before = (
+        CompanyAssignment.objects.count(),
+        UserAccess.objects.count(),
+        RoleGrant.objects.filter(include_future_users=True).count(),
+    )
+    for method, url in firm_urls(
+        other_installation, other_company, other_user, stored.pk, grant.pk
+    ):
         response = getattr(admin, method)(url)
         assert response.status_code == 404, (method, url, response.status_code)
-    assert before == (CompanyAssignment.objects.count(), UserAccess.objects.count(),
-                      RoleGrant.objects.filter(include_future_users=True).count())
+    assert before == (
+        CompanyAssignment.objects.count(),
+        UserAccess.objects.count(),
+        RoleGrant.objects.filter(include_future_users=True).count(),
+    )
 
 
-def test_firm_pages_are_404_in_a_company_context(company, company_admin, redirect_installation,
-                                                 company_guest):
+def test_firm_pages_are_404_in_a_company_context(
+    company, company_admin, redirect_installation, company_guest
+):
     client = company_client(company_admin, company)
     for method, url in firm_urls(redirect_installation, company, company_guest):
         assert getattr(client, method)(url).status_code == 404, url
@@ -307,5 +362,7 @@ def test_firm_pages_are_404_in_a_company_context(company, company_admin, redirec
 
 def test_company_pages_are_404_in_a_firm_context(admin, company_guest):
     assert admin.get(reverse("assignments:company_users")).status_code == 404
-    assert admin.post(reverse("assignments:company_user_apps",
-                              args=[company_guest.pk])).status_code == 404
+    assert (
+        admin.post(reverse("assignments:company_user_apps", args=[company_guest.pk])).status_code
+        == 404
+    )

@@ -33,8 +33,12 @@ from tests.factories import FirmFactory, FirmMembershipFactory
 
 ROLES = ("administrateur", "collaborateur", "invite")
 # (type, audience) of the apps the firm can add: two tile apps, a firm-only one, a connector.
-KINDS = (("redirect", "company"), ("redirect", "both"), ("redirect", "firm"),
-         ("automation", "firm"))
+KINDS = (
+    ("redirect", "company"),
+    ("redirect", "both"),
+    ("redirect", "firm"),
+    ("automation", "firm"),
+)
 
 
 @dataclass
@@ -68,14 +72,24 @@ class Model:
         return kind == "redirect" and audience != "firm"
 
     def tiles(self, company, user):
-        visible = [i for i in self.kinds if self.tile_app(i)
-                   and self.assigned.get((i, company)) and (i, company, user) in self.access]
+        visible = [
+            i
+            for i in self.kinds
+            if self.tile_app(i)
+            and self.assigned.get((i, company))
+            and (i, company, user) in self.access
+        ]
         return sorted(visible, key=lambda i: (self.positions[i], i))
 
     def best_grant(self, installation, company, role, living_only=True):
-        candidates = [g for g in self.grants.values()
-                      if g.installation == installation and g.company in (None, company)
-                      and role in g.roles and (g.future or not living_only)]
+        candidates = [
+            g
+            for g in self.grants.values()
+            if g.installation == installation
+            and g.company in (None, company)
+            and role in g.roles
+            and (g.future or not living_only)
+        ]
         candidates.sort(key=lambda g: (g.company is None, g.id))
         return candidates[0] if candidates else None
 
@@ -96,15 +110,22 @@ class Model:
         del self.assigned[(installation, company)]
         for key in [k for k in self.access if k[0] == installation and k[1] == company]:
             del self.access[key]
-        for gid in [g.id for g in self.grants.values()
-                    if g.installation == installation and g.company == company]:
+        for gid in [
+            g.id
+            for g in self.grants.values()
+            if g.installation == installation and g.company == company
+        ]:
             del self.grants[gid]
 
     def member_role_changed(self, company, user):
         role = self.members[(company, user)]
         for key, gid in list(self.access.items()):
-            if key[1] == company and key[2] == user and gid is not None \
-                    and role not in self.grants[gid].roles:
+            if (
+                key[1] == company
+                and key[2] == user
+                and gid is not None
+                and role not in self.grants[gid].roles
+            ):
                 del self.access[key]
         for (installation, c), _enabled in self.assigned.items():
             if c != company or (installation, company, user) in self.access:
@@ -150,15 +171,18 @@ class AssignmentsMachine(RuleBasedStateMachine):
 
     def membership(self, company, user):
         return CompanyMembership.objects.select_related("user", "company").get(
-            company_id=company, user_id=user)
+            company_id=company, user_id=user
+        )
 
     def assignment(self, installation, company):
         return CompanyAssignment.objects.select_related(
-            "installation__app", "installation__firm", "company").get(
-            installation_id=installation, company_id=company)
+            "installation__app", "installation__firm", "company"
+        ).get(installation_id=installation, company_id=company)
 
-    @initialize(roles=st.lists(st.sampled_from(ROLES), min_size=2, max_size=4),
-                apps=st.sets(st.integers(0, 3), min_size=1))
+    @initialize(
+        roles=st.lists(st.sampled_from(ROLES), min_size=2, max_size=4),
+        apps=st.sets(st.integers(0, 3), min_size=1),
+    )
     def start(self, roles, apps):
         """A firm with some apps, two client companies and a few users: a rich start."""
         for n in sorted(apps):
@@ -185,8 +209,9 @@ class AssignmentsMachine(RuleBasedStateMachine):
     @rule(n=st.integers(0, 99))
     def remove_app(self, n):
         pk = self.pick(self.installations, n)
-        store_services.installation_remove(actor=self.admin,
-                                           installation=self.installations.pop(pk))
+        store_services.installation_remove(
+            actor=self.admin, installation=self.installations.pop(pk)
+        )
         m = self.model
         for key in [k for k in m.assigned if k[0] == pk]:
             m.unassign(*key)
@@ -198,8 +223,9 @@ class AssignmentsMachine(RuleBasedStateMachine):
 
     @rule()
     def create_company(self):
-        company = company_services.company_create(actor=self.admin, firm=self.firm,
-                                                  name=f"Société {len(self.model.companies)}")
+        company = company_services.company_create(
+            actor=self.admin, firm=self.firm, name=f"Société {len(self.model.companies)}"
+        )
         m = self.model
         m.companies.add(company.pk)
         for installation, future in m.all_rules.items():
@@ -226,9 +252,14 @@ class AssignmentsMachine(RuleBasedStateMachine):
         m = self.model
         installation, company = self.pick(self.installations, i), self.pick(m.companies, c)
         ok = m.assignable(installation) and (installation, company) not in m.assigned
-        if self.attempt(lambda: services.assignment_create(
-                actor=self.admin, installation=self.installations[installation],
-                company=self.company(company)), ok):
+        if self.attempt(
+            lambda: services.assignment_create(
+                actor=self.admin,
+                installation=self.installations[installation],
+                company=self.company(company),
+            ),
+            ok,
+        ):
             m.assign(installation, company)
 
     @precondition(lambda self: self.model.assigned)
@@ -243,8 +274,9 @@ class AssignmentsMachine(RuleBasedStateMachine):
     def toggle(self, n):
         key = self.pick(self.model.assigned, n)
         enabled = not self.model.assigned[key]
-        services.assignment_update(actor=self.admin, assignment=self.assignment(*key),
-                                   enabled=enabled)
+        services.assignment_update(
+            actor=self.admin, assignment=self.assignment(*key), enabled=enabled
+        )
         self.model.assigned[key] = enabled
 
     @precondition(lambda self: self.installations)
@@ -252,9 +284,14 @@ class AssignmentsMachine(RuleBasedStateMachine):
     def assign_all(self, i, future):
         m = self.model
         installation = self.pick(self.installations, i)
-        if self.attempt(lambda: services.assign_all(
-                actor=self.admin, installation=self.installations[installation],
-                include_future_companies=future), m.tile_app(installation)):
+        if self.attempt(
+            lambda: services.assign_all(
+                actor=self.admin,
+                installation=self.installations[installation],
+                include_future_companies=future,
+            ),
+            m.tile_app(installation),
+        ):
             for company in sorted(m.companies):
                 if (installation, company) not in m.assigned:
                     m.assign(installation, company)
@@ -264,27 +301,39 @@ class AssignmentsMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, 99))
     def assign_all_stop(self, i):
         installation = self.pick(self.model.all_rules, i)
-        services.assign_all_rule_stop(actor=self.admin,
-                                      installation=self.installations[installation])
+        services.assign_all_rule_stop(
+            actor=self.admin, installation=self.installations[installation]
+        )
         self.model.all_rules[installation] = False
 
     @precondition(lambda self: self.installations and self.model.companies)
-    @rule(i=st.integers(0, 99), chosen=st.sets(st.integers(0, 99), max_size=3),
-          everyone=st.booleans(), roles=st.sets(st.sampled_from(ROLES), min_size=1),
-          future=st.booleans())
+    @rule(
+        i=st.integers(0, 99),
+        chosen=st.sets(st.integers(0, 99), max_size=3),
+        everyone=st.booleans(),
+        roles=st.sets(st.sampled_from(ROLES), min_size=1),
+        future=st.booleans(),
+    )
     def role_grant(self, i, chosen, everyone, roles, future):
         m = self.model
         installation = self.pick(self.installations, i)
-        targets = sorted(m.companies) if everyone else sorted(
-            {self.pick(m.companies, n) for n in chosen})
+        targets = (
+            sorted(m.companies) if everyone else sorted({self.pick(m.companies, n) for n in chosen})
+        )
         ok = m.tile_app(installation) and bool(targets)
         result = {}
 
         def call():
             companies = "all" if everyone else [self.company(pk) for pk in targets]
-            result.update(services.role_grant_create(
-                actor=self.admin, installation=self.installations[installation],
-                companies=companies, roles=sorted(roles), include_future_users=future))
+            result.update(
+                services.role_grant_create(
+                    actor=self.admin,
+                    installation=self.installations[installation],
+                    companies=companies,
+                    roles=sorted(roles),
+                    include_future_users=future,
+                )
+            )
 
         if not self.attempt(call, ok):
             return
@@ -292,12 +341,16 @@ class AssignmentsMachine(RuleBasedStateMachine):
             if (installation, company) not in m.assigned:
                 m.assign(installation, company)
         for grant in RoleGrant.objects.filter(pk__in=result["grants"]):
-            m.grants[grant.pk] = Grant(grant.pk, installation, grant.company_id,
-                                       tuple(grant.roles), future)
+            m.grants[grant.pk] = Grant(
+                grant.pk, installation, grant.company_id, tuple(grant.roles), future
+            )
         by_company = {g.company: g for g in m.grants.values() if g.id in result["grants"]}
         for (company, user), role in m.members.items():
-            if company in targets and role in roles \
-                    and (installation, company, user) not in m.access:
+            if (
+                company in targets
+                and role in roles
+                and (installation, company, user) not in m.access
+            ):
                 grant = by_company.get(company) or by_company[None]
                 m.access[(installation, company, user)] = grant.id
 
@@ -305,15 +358,23 @@ class AssignmentsMachine(RuleBasedStateMachine):
     @rule(n=st.integers(0, 999))
     def stop_grant(self, n):
         gid = self.pick(self.model.grants, n)
-        services.role_grant_stop(actor=self.admin, grant=RoleGrant.objects.select_related(
-            "installation__app", "installation__firm").get(pk=gid))
+        services.role_grant_stop(
+            actor=self.admin,
+            grant=RoleGrant.objects.select_related("installation__app", "installation__firm").get(
+                pk=gid
+            ),
+        )
         self.model.grants[gid].future = False
 
     # --- users ----------------------------------------------------------------------------------
 
     @precondition(lambda self: self.model.companies)
-    @rule(c=st.integers(0, 99), role=st.sampled_from(ROLES), reuse=st.integers(0, 99),
-          existing=st.booleans())
+    @rule(
+        c=st.integers(0, 99),
+        role=st.sampled_from(ROLES),
+        reuse=st.integers(0, 99),
+        existing=st.booleans(),
+    )
     def user_joins(self, c, role, reuse, existing):
         m = self.model
         company = self.pick(m.companies, c)
@@ -326,7 +387,8 @@ class AssignmentsMachine(RuleBasedStateMachine):
             self.emails += 1
             email = f"prop{self.emails}@example.test"
         membership = company_services.company_member_invite(
-            actor=self.admin, company=self.company(company), email=email, role=role)
+            actor=self.admin, company=self.company(company), email=email, role=role
+        )
         m.members[(company, membership.user_id)] = role
         m.member_role_changed(company, membership.user_id)
 
@@ -334,8 +396,9 @@ class AssignmentsMachine(RuleBasedStateMachine):
     @rule(n=st.integers(0, 999))
     def user_leaves(self, n):
         company, user = self.pick(self.model.members, n)
-        company_services.company_member_remove(actor=self.admin,
-                                               membership=self.membership(company, user))
+        company_services.company_member_remove(
+            actor=self.admin, membership=self.membership(company, user)
+        )
         m = self.model
         del m.members[(company, user)]
         m.access = {k: v for k, v in m.access.items() if not (k[1] == company and k[2] == user)}
@@ -345,7 +408,8 @@ class AssignmentsMachine(RuleBasedStateMachine):
     def change_role(self, n, role):
         key = self.pick(self.model.members, n)
         company_services.company_member_change_role(
-            actor=self.admin, membership=self.membership(*key), role=role)
+            actor=self.admin, membership=self.membership(*key), role=role
+        )
         if self.model.members[key] != role:
             self.model.members[key] = role
             self.model.member_role_changed(*key)
@@ -362,9 +426,12 @@ class AssignmentsMachine(RuleBasedStateMachine):
         assignment = self.assignment(installation, company)
         user_obj = self.membership(company, user).user
         if give:
-            if self.attempt(lambda: services.user_access_grant(
-                    actor=self.admin, assignment=assignment, user=user_obj),
-                    m.tile_app(installation)):
+            if self.attempt(
+                lambda: services.user_access_grant(
+                    actor=self.admin, assignment=assignment, user=user_obj
+                ),
+                m.tile_app(installation),
+            ):
                 m.access[(installation, company, user)] = None
         else:
             services.user_access_revoke(actor=self.admin, assignment=assignment, user=user_obj)
@@ -377,9 +444,12 @@ class AssignmentsMachine(RuleBasedStateMachine):
         company, user = self.pick(m.members, n)
         tile_apps = sorted(k[0] for k in m.assigned if k[1] == company and m.tile_app(k[0]))
         wanted = {self.pick(tile_apps, p) for p in picks} if tile_apps else set()
-        services.user_access_set(actor=self.admin, company=self.company(company),
-                                 user=self.membership(company, user).user,
-                                 installation_ids=sorted(wanted))
+        services.user_access_set(
+            actor=self.admin,
+            company=self.company(company),
+            user=self.membership(company, user).user,
+            installation_ids=sorted(wanted),
+        )
         for installation in tile_apps:
             key = (installation, company, user)
             if installation in wanted:
@@ -400,8 +470,8 @@ class AssignmentsMachine(RuleBasedStateMachine):
     @invariant()
     def accesses_match_the_model(self):
         rows = UserAccess.objects.filter(firm=self.firm).values_list(
-            "assignment__installation_id", "assignment__company_id", "user_id",
-            "granted_by_rule_id")
+            "assignment__installation_id", "assignment__company_id", "user_id", "granted_by_rule_id"
+        )
         assert {(i, c, u): g for i, c, u, g in rows} == self.model.access
 
 
@@ -411,6 +481,11 @@ def test_tiles_always_match_the_reference_model():
 
     run_state_machine_as_test(
         AssignmentsMachine,
-        settings=settings(max_examples=100, stateful_step_count=25, deadline=None,
-                          database=None, suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(
+            max_examples=100,
+            stateful_step_count=25,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
     )

@@ -55,13 +55,34 @@ def setup(transactional_db, partner_url):
     second = CompanyFactory(firm=firm, name="Garage Dupont")
     collaborator = CompanyMembershipFactory(company=first, role="collaborateur").user
     guest = CompanyMembershipFactory(company=first, role="invite").user
-    connector = install(firm, make_app(slug="automatiser-gestivo", name="Automatiser Gestivo",
-                                       type="automation", audience="firm",
-                                       settings_schema=CONNECTOR_SCHEMA))
-    bank = install(firm, make_app(slug="banque-partenaire", name="Banque Partenaire",
-                                  audience="both", launch_url=partner_url))
-    return {"admin": admin, "first": first, "second": second, "collaborator": collaborator,
-            "guest": guest, "connector": connector, "bank": bank}
+    connector = install(
+        firm,
+        make_app(
+            slug="automatiser-gestivo",
+            name="Automatiser Gestivo",
+            type="automation",
+            audience="firm",
+            settings_schema=CONNECTOR_SCHEMA,
+        ),
+    )
+    bank = install(
+        firm,
+        make_app(
+            slug="banque-partenaire",
+            name="Banque Partenaire",
+            audience="both",
+            launch_url=partner_url,
+        ),
+    )
+    return {
+        "admin": admin,
+        "first": first,
+        "second": second,
+        "collaborator": collaborator,
+        "guest": guest,
+        "connector": connector,
+        "bank": bank,
+    }
 
 
 def log_in(page, live_server, user, landing):
@@ -83,31 +104,38 @@ def upload(page, path):
     page.locator("#preview-import").click()
 
 
-def test_import_then_customise_the_client_portal(live_server, page, setup, tmp_path,
-                                                 partner_url, screenshot):
+def test_import_then_customise_the_client_portal(
+    live_server, page, setup, tmp_path, partner_url, screenshot
+):
     first, second = setup["first"], setup["second"]
     log_in(page, live_server, setup["admin"], "/cabinet/")
 
     # ⚙ on the connector's row of the Store page leads to its page; tab "Importer".
     page.goto(f"{live_server.url}/cabinet/parametres/applications/")
-    page.locator("article[data-app='automatiser-gestivo'] "
-                 f"a[href$='/{setup['connector'].pk}/clients/']").click()
+    page.locator(
+        f"article[data-app='automatiser-gestivo'] a[href$='/{setup['connector'].pk}/clients/']"
+    ).click()
     page.locator(f"a[href$='/{setup['connector'].pk}/importer/']").click()
 
     with page.expect_download() as download_info:
         page.locator("#download-template").click()
     template = open(download_info.value.path(), "rb").read()  # noqa: SIM115
     assert template == (
-        b"\xef\xbb\xbfsiret;code_dossier;email_achats;email_ventes;mot_de_passe;frequence\r\n")
+        b"\xef\xbb\xbfsiret;code_dossier;email_achats;email_ventes;mot_de_passe;frequence\r\n"
+    )
 
     header = "siret;code_dossier;email_achats;raison sociale"
-    bad = write(tmp_path, "clients.csv", [
-        header,
-        f"{first.siret};B01;achats.martin@gestivo.example;Boulangerie Martin",
-        f"{second.siret[:-1]}{(int(second.siret[-1]) + 1) % 10};G02;achats@x.example;Garage",
-        f"{first.siret};B03;doublon@x.example;Doublon",
-        "7,33E+13;X;pas-un-email;Excel",
-    ])
+    bad = write(
+        tmp_path,
+        "clients.csv",
+        [
+            header,
+            f"{first.siret};B01;achats.martin@gestivo.example;Boulangerie Martin",
+            f"{second.siret[:-1]}{(int(second.siret[-1]) + 1) % 10};G02;achats@x.example;Garage",
+            f"{first.siret};B03;doublon@x.example;Doublon",
+            "7,33E+13;X;pas-un-email;Excel",
+        ],
+    )
     upload(page, bad)
     errors = page.locator("#import-errors tbody tr")
     expect(errors).to_have_count(4)  # checksum, duplicate, scientific notation, bad e-mail
@@ -120,13 +148,21 @@ def test_import_then_customise_the_client_portal(live_server, page, setup, tmp_p
         page.locator("#error-report").click()
     report = open(report_info.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
     assert [r[0] for r in list(csv.reader(io.StringIO(report), delimiter=";"))[1:]] == [
-        "3", "4", "5", "5"]
+        "3",
+        "4",
+        "5",
+        "5",
+    ]
 
-    fixed = write(tmp_path, "clients-corrige.csv", [
-        header,
-        f"{first.siret};B01;achats.martin@gestivo.example;Boulangerie Martin",
-        f"{second.siret};G02;achats.dupont@gestivo.example;Garage Dupont",
-    ])
+    fixed = write(
+        tmp_path,
+        "clients-corrige.csv",
+        [
+            header,
+            f"{first.siret};B01;achats.martin@gestivo.example;Boulangerie Martin",
+            f"{second.siret};G02;achats.dupont@gestivo.example;Garage Dupont",
+        ],
+    )
     upload(page, fixed)
     summary = page.locator("#import-summary li strong")
     expect(summary).to_have_text(["2", "0", "0"])

@@ -150,9 +150,7 @@ def test_upload_is_delivered_and_the_history_fills_in(live_server, browser, spac
     facturea = page.locator("#send-history-1").get_by_role("region", name="Automatiser Facturea")
     expect(facturea.locator(f"#delivery-{resend.pk} .badge")).to_have_text("En attente")
     assert run_worker(resend) == "sent"
-    expect(facturea.locator(f"#delivery-{resend.pk} .badge")).to_have_text(
-        "Envoyé", timeout=10_000
-    )
+    expect(facturea.locator(f"#delivery-{resend.pk} .badge")).to_have_text("Envoyé", timeout=10_000)
     expect(facturea.locator(f"#delivery-{api_delivery.pk} .badge")).to_have_text("Échec")
     keys = [request.headers["webhook-id"] for request in http.requests]
     assert keys == [api_delivery.idempotency_key] * 3 + [resend.idempotency_key]

@@ -1,6 +1,6 @@
 """Building blocks for the engine, outbox, API and page tests: automation apps like the
 catalogue's, their installation and connection to a company, uploads, and checks of what the
-local servers received. Imported by those test modules (fixtures included)."""
+local servers received."""
 
 import base64
 import hashlib
@@ -9,7 +9,6 @@ import json
 import secrets
 from email import message_from_bytes, policy
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comptoir.assignments.models import CompanyAssignment
@@ -21,40 +20,85 @@ from tests.store.factories import AutomationAppFactory
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 EMAIL_SCHEMA = [
-    {"key": "bot_sender", "label_fr": "Adresse robot", "label_en": "Bot address",
-     "kind": "email", "level": "firm"},
-    {"key": "email_achats", "label_fr": "Adresse Achats", "label_en": "Purchases address",
-     "kind": "email", "level": "company", "folder": "achats", "required": True},
-    {"key": "email_ventes", "label_fr": "Adresse Ventes", "label_en": "Sales address",
-     "kind": "email", "level": "company", "folder": "ventes"},
-    {"key": "dossier_code", "label_fr": "Code dossier", "label_en": "Dossier code",
-     "kind": "text", "level": "company"},
+    {
+        "key": "bot_sender",
+        "label_fr": "Adresse robot",
+        "label_en": "Bot address",
+        "kind": "email",
+        "level": "firm",
+    },
+    {
+        "key": "email_achats",
+        "label_fr": "Adresse Achats",
+        "label_en": "Purchases address",
+        "kind": "email",
+        "level": "company",
+        "folder": "achats",
+        "required": True,
+    },
+    {
+        "key": "email_ventes",
+        "label_fr": "Adresse Ventes",
+        "label_en": "Sales address",
+        "kind": "email",
+        "level": "company",
+        "folder": "ventes",
+    },
+    {
+        "key": "dossier_code",
+        "label_fr": "Code dossier",
+        "label_en": "Dossier code",
+        "kind": "text",
+        "level": "company",
+    },
 ]
 GENERIC_EMAIL_SCHEMA = [
-    {"key": "dossier_email", "label_fr": "Adresse du dossier", "label_en": "Dossier address",
-     "kind": "email", "level": "company", "required": True},
+    {
+        "key": "dossier_email",
+        "label_fr": "Adresse du dossier",
+        "label_en": "Dossier address",
+        "kind": "email",
+        "level": "company",
+        "required": True,
+    },
 ]
 HTTPS_SCHEMA = [
-    {"key": "api_url", "label_fr": "URL de l'API", "label_en": "API URL", "kind": "url",
-     "level": "firm", "required": True},
-    {"key": "api_key", "label_fr": "Clé d'API", "label_en": "API key", "kind": "secret",
-     "level": "firm", "required": True},
-    {"key": "customer_id", "label_fr": "Identifiant client", "label_en": "Customer id",
-     "kind": "text", "level": "company"},
+    {
+        "key": "api_url",
+        "label_fr": "URL de l'API",
+        "label_en": "API URL",
+        "kind": "url",
+        "level": "firm",
+        "required": True,
+    },
+    {
+        "key": "api_key",
+        "label_fr": "Clé d'API",
+        "label_en": "API key",
+        "kind": "secret",
+        "level": "firm",
+        "required": True,
+    },
+    {
+        "key": "customer_id",
+        "label_fr": "Identifiant client",
+        "label_en": "Customer id",
+        "kind": "text",
+        "level": "company",
+    },
 ]
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Every test stores its files in a fresh temporary directory."""
+def use_temp_media(settings, tmp_path):
+    """Store the uploaded files of one test in its own temporary directory."""
     root = tmp_path / "media"
-    root.mkdir()
+    root.mkdir(exist_ok=True)
     settings.MEDIA_ROOT = str(root)
     return root
 
 
-@pytest.fixture
-def smtp_settings(settings, smtp_server):
+def use_smtp(settings, smtp_server):
+    """Send the e-mail deliveries to the local aiosmtpd server."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = smtp_server.host
     settings.EMAIL_PORT = smtp_server.port

@@ -15,12 +15,17 @@ from tests.deliveries.connections import (
     connect,
     email_app,
     https_app,
-    media_root,  # noqa: F401 (autouse fixture)
     new_secret,
     upload,
+    use_temp_media,
 )
 from tests.deliveries.servers import Reply
 from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _temp_media(settings, tmp_path):
+    use_temp_media(settings, tmp_path)
 
 
 def later():

@@ -19,17 +19,22 @@ from tests.deliveries.connections import (
     email_app,
     generic_email_app,
     https_app,
-    media_root,  # noqa: F401 (autouse fixture)
     multipart_parts,
     new_secret,
     parse_mail,
     request_metadata,
     sha256,
     signature_valid,
-    smtp_settings,  # noqa: F401 (fixture)
     upload,
+    use_smtp,
+    use_temp_media,
 )
 from tests.deliveries.servers import Reply
+
+
+@pytest.fixture(autouse=True)
+def _temp_media(settings, tmp_path):
+    use_temp_media(settings, tmp_path)
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +80,11 @@ def https_connection(company, http_server, allow_loopback, secret):
         firm_settings={"api_url": http_server.url("/hooks/comptoir"), "api_key": secret},
         company_settings={"customer_id": "HZ-7"},
     )
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    return use_smtp(settings, smtp_server)
 
 
 @pytest.fixture
@@ -307,8 +317,12 @@ def test_http_status_classification(
 
 @pytest.mark.parametrize(
     ("mode", "outcome", "code"),
-    [("rcpt_451", "retry", 451), ("data_451", "retry", 451), ("rcpt_550", "failed", 550),
-     ("data_550", "failed", 550)],
+    [
+        ("rcpt_451", "retry", 451),
+        ("data_451", "retry", 451),
+        ("rcpt_550", "failed", 550),
+        ("data_550", "failed", 550),
+    ],
 )
 def test_smtp_replies_classification(
     firm_admin, email_connection, smtp_server, clock, mode, outcome, code
@@ -465,9 +479,7 @@ def test_only_one_of_two_workers_claims_a_delivery(firm_admin, https_connection,
     )
 
 
-def test_a_late_result_after_the_row_was_taken_back_is_dropped(
-    firm_admin, https_connection, clock
-):
+def test_a_late_result_after_the_row_was_taken_back_is_dropped(firm_admin, https_connection, clock):
     from comptoir.deliveries.sweep import sweep
     from comptoir.deliveries.transports.base import sent
 
@@ -534,3 +546,14 @@ def test_a_retry_is_queued_for_its_time_when_the_backend_can_defer(
     [queued] = send_delivery.get_backend().results
     assert list(queued.args) == [delivery.pk]
     assert queued.task.run_after == delivery.next_attempt_at
+
+
+def test_one_attempt_costs_a_fixed_handful_of_queries(
+    firm_admin, https_connection, http_server, clock, django_assert_num_queries
+):
+    upload(firm_admin, https_connection.company)
+    delivery = one_delivery()
+
+    # read (one query, everything joined), claim, then in one transaction: status, attempt.
+    with django_assert_num_queries(6):  # + SAVEPOINT/RELEASE of the test's transaction
+        assert run(delivery, clock) == "sent"

@@ -18,11 +18,16 @@ from tests.deliveries.connections import (
     PDF,
     connect,
     https_app,
-    media_root,  # noqa: F401 (autouse fixture)
     new_secret,
     sha256,
     upload,
+    use_temp_media,
 )
+
+
+@pytest.fixture(autouse=True)
+def _temp_media(settings, tmp_path):
+    use_temp_media(settings, tmp_path)
 
 
 def later():

@@ -17,12 +17,17 @@ from tests.deliveries.connections import (
     connect,
     email_app,
     https_app,
-    media_root,  # noqa: F401 (autouse fixture)
     new_secret,
     upload,
+    use_temp_media,
 )
 from tests.deliveries.servers import Reply
 from tests.factories import CompanyFactory
+
+
+@pytest.fixture(autouse=True)
+def _temp_media(settings, tmp_path):
+    use_temp_media(settings, tmp_path)
 
 
 @pytest.fixture(autouse=True)
@@ -238,3 +243,18 @@ def test_only_firm_users_resend(firm_admin, connection, company, company_admin, 
     with pytest.raises(Forbidden):
         delivery_resend(actor=company_admin, delivery=failed)
     assert not AuditEvent.objects.filter(action="delivery.resend").exists()
+
+
+def test_deleting_a_company_takes_its_documents_history_with_it(
+    firm_admin, connection, company, firm
+):
+    from comptoir.companies.services import company_delete
+
+    three_deliveries(firm_admin, company)
+    sibling = CompanyFactory(firm=firm)
+    connect(sibling, connection.installation.app)
+    upload(firm_admin, sibling)
+
+    company_delete(actor=firm_admin, company=company)
+
+    assert list(Delivery.objects.values_list("company_id", flat=True)) == [sibling.pk]

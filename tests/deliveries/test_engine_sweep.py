@@ -15,10 +15,15 @@ from comptoir.deliveries.sweep import sweep
 from tests.deliveries.connections import (
     connect,
     https_app,
-    media_root,  # noqa: F401 (autouse fixture)
     new_secret,
     upload,
+    use_temp_media,
 )
+
+
+@pytest.fixture(autouse=True)
+def _temp_media(settings, tmp_path):
+    use_temp_media(settings, tmp_path)
 
 
 @pytest.fixture(autouse=True)

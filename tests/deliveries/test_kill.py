@@ -56,7 +56,8 @@ for n in range(apps):
         slug=f"sink-{n}", name=f"Sink {n}", type="automation", audience="firm",
         transport="https", accepted_folders=["achats"], settings_schema=schema,
     )
-    settings = validate_settings(app, "firm", {"api_url": f"{base_url}/sink/{n}", "api_key": secret})
+    url = f"{base_url}/sink/{n}"
+    settings = validate_settings(app, "firm", {"api_url": url, "api_key": secret})
     installation = Installation.objects.create(firm=firm, app=app, settings=settings)
     CompanyAssignment.objects.create(firm=firm, installation=installation, company=company)
 for n in range(documents):
@@ -121,9 +122,16 @@ class Workers:
         log = open(self.log_dir / f"worker-{self.generation}.log", "w")  # noqa: SIM115
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "comptoir", "db_worker", "--no-reload",
-                "--no-startup-delay", "--interval", "0.05",
-                "--worker-id", f"kill-test-{self.generation}",
+                sys.executable,
+                "-m",
+                "comptoir",
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval",
+                "0.05",
+                "--worker-id",
+                f"kill-test-{self.generation}",
             ],
             env=self.env,
             stdout=log,

@@ -17,12 +17,17 @@ from tests.deliveries.connections import (
     email_app,
     generic_email_app,
     https_app,
-    media_root,  # noqa: F401 (autouse fixture)
     new_secret,
     upload,
+    use_temp_media,
 )
 from tests.factories import CompanyFactory
 from tests.store.factories import AppFactory
+
+
+@pytest.fixture(autouse=True)
+def _temp_media(settings, tmp_path):
+    use_temp_media(settings, tmp_path)
 
 
 @pytest.fixture
@@ -95,10 +100,22 @@ def test_an_optional_address_left_empty_means_that_folder_is_not_connected(firm_
 
 def test_two_addresses_for_one_folder_are_two_deliveries(firm_admin, company):
     schema = [
-        {"key": "achats_1", "label_fr": "A1", "label_en": "A1", "kind": "email",
-         "level": "company", "folder": "achats"},
-        {"key": "achats_2", "label_fr": "A2", "label_en": "A2", "kind": "email",
-         "level": "company", "folder": "achats"},
+        {
+            "key": "achats_1",
+            "label_fr": "A1",
+            "label_en": "A1",
+            "kind": "email",
+            "level": "company",
+            "folder": "achats",
+        },
+        {
+            "key": "achats_2",
+            "label_fr": "A2",
+            "label_en": "A2",
+            "kind": "email",
+            "level": "company",
+            "folder": "achats",
+        },
     ]
     connect(
         company,

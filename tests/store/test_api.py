@@ -114,8 +114,8 @@ def test_categories(admin_api):
 
 def test_company_users_have_no_store(api_as, company_admin):
     response = api_as(company_admin).get("/store/apps")
-    assert response.status_code == 403
-    assert error_code(response) == "firm_context_required"
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
 
 
 # --- installations -----------------------------------------------------------------------------

@@ -109,8 +109,9 @@ def company_update(request: HttpRequest, company_id: str, payload: CompanyPatch)
 
 @router.delete("/companies/{company_id}", response={204: None})
 def company_delete(request: HttpRequest, company_id: str):
-    context = firm_context(request, admin=True)
+    context = firm_context(request)
     company = selectors.company_get(firm=context.firm, pk=company_id)
+    firm_context(request, admin=True)  # after the lookup: another firm's company is a 404
     services.company_delete(actor=request.user, company=company)
     return Status(204, None)
 

@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from comptoir.core.errors import Forbidden, ServiceError, ValidationFailed
+from comptoir.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from comptoir.core.tenancy import SESSION_KEY, TenantContext, resolve_context
 
 
@@ -61,12 +61,15 @@ def api_context(request: HttpRequest) -> TenantContext:
 
 
 def firm_context(request: HttpRequest, *, admin: bool = False) -> TenantContext:
-    """A firm context (403 in a company context); ``admin`` also requires the admin role."""
+    """A firm context; ``admin`` also requires the admin role (403).
+
+    In a company context firm endpoints answer 404, like the firm's pages do: a company user
+    learns nothing about the firm's objects, not even that an id exists.
+    """
     context = api_context(request)
     if not context.is_firm:
-        raise Forbidden(
-            _("This needs a firm context: send the X-Comptoir-Firm header."),
-            code="firm_context_required",
+        raise NotFound(
+            _("Not found in a company context: firm endpoints need the X-Comptoir-Firm header."),
         )
     if admin and not context.is_firm_admin:
         raise Forbidden(_("Only an administrator of the firm can do this."), code="admin_only")

@@ -24,7 +24,19 @@ def firm_member_required(view):
     return wrapper
 
 
+def require_firm_admin(request) -> None:
+    """403 unless the request's firm context is an admin's.
+
+    Views with an object in the URL look the object up first (404 outside the firm), then call
+    this: another firm's object must answer 404, never 403.
+    """
+    if not request.tenant.is_firm_admin:
+        raise PermissionDenied
+
+
 def firm_admin_required(view):
+    """For admin-only views without an object in the URL (see ``require_firm_admin``)."""
+
     @firm_member_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):

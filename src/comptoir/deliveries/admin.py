@@ -22,8 +22,16 @@ class DeliveryAttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = [
-        "number", "started_at", "finished_at", "outcome", "code", "error", "error_code",
-        "duration_ms", "next_attempt_at", "worker",
+        "number",
+        "started_at",
+        "finished_at",
+        "outcome",
+        "code",
+        "error",
+        "error_code",
+        "duration_ms",
+        "next_attempt_at",
+        "worker",
     ]
     readonly_fields = fields
 
@@ -37,8 +45,16 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "created_at", "firm", "company_name", "app_name", "folder", "status",
-        "attempt_count", "next_attempt_at", "sent_at",
+        "id",
+        "created_at",
+        "firm",
+        "company_name",
+        "app_name",
+        "folder",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "sent_at",
     ]
     list_filter = ["status", "app_slug", "folder"]
     search_fields = ["company_name", "app_name", "idempotency_key", "last_error"]

@@ -66,7 +66,9 @@ CONNECTIONS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
             "automatiser-horizon-releves": {"customer_id": "HZ-104233"},
         },
         "Garage des Tilleuls": {
-            "automatiser-gestivo-achats": {"email_achats": "achats.tilleuls@pieces.gestivo.example"},
+            "automatiser-gestivo-achats": {
+                "email_achats": "achats.tilleuls@pieces.gestivo.example",
+            },
             "automatiser-facturea": {},
         },
     },
@@ -89,18 +91,49 @@ class DemoDocument:
 
 
 DOCUMENTS = (
-    DemoDocument("cabinet-durand", "Boulangerie Martin", "achats",
-                 "Facture Moulins Giraud — farine T65", "facture-moulins-giraud.pdf", versions=2),
-    DemoDocument("cabinet-durand", "Boulangerie Martin", "ventes",
-                 "Facture traiteur mariage Dupuis", "facture-mariage-dupuis.pdf"),
-    DemoDocument("cabinet-durand", "Boulangerie Martin", "banque",
-                 "Relevé Banque Horizon avril", "releve-horizon-avril.pdf"),
-    DemoDocument("cabinet-durand", "Boulangerie Martin", "achats",
-                 "Devis four à pain (Word)", "devis-four-a-pain.docx"),
-    DemoDocument("cabinet-durand", "Garage des Tilleuls", "achats",
-                 "Facture pneus Euromaster", "facture-pneus-euromaster.pdf"),
-    DemoDocument("fiducia-conseil", "Restaurant Le Grand Chêne", "achats",
-                 "Facture Metro — produits frais", "facture-metro.pdf"),
+    DemoDocument(
+        "cabinet-durand",
+        "Boulangerie Martin",
+        "achats",
+        "Facture Moulins Giraud — farine T65",
+        "facture-moulins-giraud.pdf",
+        versions=2,
+    ),
+    DemoDocument(
+        "cabinet-durand",
+        "Boulangerie Martin",
+        "ventes",
+        "Facture traiteur mariage Dupuis",
+        "facture-mariage-dupuis.pdf",
+    ),
+    DemoDocument(
+        "cabinet-durand",
+        "Boulangerie Martin",
+        "banque",
+        "Relevé Banque Horizon avril",
+        "releve-horizon-avril.pdf",
+    ),
+    DemoDocument(
+        "cabinet-durand",
+        "Boulangerie Martin",
+        "achats",
+        "Devis four à pain (Word)",
+        "devis-four-a-pain.docx",
+    ),
+    DemoDocument(
+        "cabinet-durand",
+        "Garage des Tilleuls",
+        "achats",
+        "Facture pneus Euromaster",
+        "facture-pneus-euromaster.pdf",
+    ),
+    DemoDocument(
+        "fiducia-conseil",
+        "Restaurant Le Grand Chêne",
+        "achats",
+        "Facture Metro — produits frais",
+        "facture-metro.pdf",
+    ),
 )
 
 
@@ -192,8 +225,9 @@ def seed_connections(firms: dict, companies: dict) -> Counter:
     from comptoir.store.models import App
 
     created: Counter = Counter()
-    slugs = {slug for per_firm in CONNECTIONS.values() for apps in per_firm.values()
-             for slug in apps}
+    slugs = {
+        slug for per_firm in CONNECTIONS.values() for apps in per_firm.values() for slug in apps
+    }
     catalogue = {app.slug: app for app in App.objects.filter(slug__in=slugs, owner_firm=None)}
     for firm_slug, per_company in CONNECTIONS.items():
         firm = firms.get(firm_slug)
@@ -236,7 +270,10 @@ def seed_documents(firms: dict, companies: dict, uploaders: dict) -> Counter:
             continue
         actor = uploaders.get((spec.firm, spec.company))
         document = document_upload(
-            actor=actor, company=company, folder=spec.folder, file=demo_file(spec, 1),
+            actor=actor,
+            company=company,
+            folder=spec.folder,
+            file=demo_file(spec, 1),
             title=spec.title,
         )
         for number in range(2, spec.versions + 1):

@@ -112,10 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.close_connection = True
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self._answer(200, {"receiver": "Comptoir demo", "accepts": "signed multipart POST"})
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             self._answer(413, {"message": "Fichier trop volumineux pour le récepteur de démo."})
@@ -165,7 +165,9 @@ class ReceiverSink(Sink):
         preferred = demo.RECEIVER_PORT
         self.port = preferred if port_is_free(self.host, preferred) else free_port(self.host)
         self._server = ReceiverServer(
-            (self.host, self.port), secret=demo.DEMO_WEBHOOK_SECRET, folder=self.folder,
+            (self.host, self.port),
+            secret=demo.DEMO_WEBHOOK_SECRET,
+            folder=self.folder,
             notify=notify,
         )
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

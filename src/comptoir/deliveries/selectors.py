@@ -149,6 +149,4 @@ def app_choices(*, context: TenantContext) -> list[tuple[str, str]]:
 
 
 def pending_count_for_installation(*, installation) -> int:
-    return Delivery.objects.filter(
-        installation=installation, status=DeliveryStatus.PENDING
-    ).count()
+    return Delivery.objects.filter(installation=installation, status=DeliveryStatus.PENDING).count()

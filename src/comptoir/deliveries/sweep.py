@@ -18,8 +18,10 @@ Both steps are bounded (``limit`` rows per run) and use the (status, …) indexe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -57,15 +59,14 @@ class SweepResult:
         return bool(self.reclaimed or self.given_up or self.requeued)
 
 
-def _take_back(row: dict, now: datetime) -> str | None:
+def _take_back(row: Mapping[str, Any], now: datetime) -> str | None:
     """One abandoned attempt: record it and free the delivery. None if it moved meanwhile."""
     number = row["attempt_count"]
     last = number >= policy.MAX_ATTEMPTS
     error = _("The sending was interrupted (the worker stopped); it will be tried again.")
     if last:
         error = _(
-            "The sending was interrupted (the worker stopped). Given up after %(count)d "
-            "attempts."
+            "The sending was interrupted (the worker stopped). Given up after %(count)d attempts."
         ) % {"count": number}
     mine = Delivery.objects.filter(
         pk=row["pk"], status=DeliveryStatus.SENDING, claimed_by=row["claimed_by"]

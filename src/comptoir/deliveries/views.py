@@ -76,7 +76,7 @@ def _safe_next(request, fallback: str) -> str:
 @require_POST
 @firm_member_required
 def resend(request, pk):
-    """"Renvoyer": a new delivery of the same version to the same destination (audited)."""
+    """ "Renvoyer": a new delivery of the same version to the same destination (audited)."""
     delivery = selectors.delivery_get(context=request.tenant, pk=pk)
     try:
         services.delivery_resend(actor=request.user, delivery=delivery)

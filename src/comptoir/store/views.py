@@ -10,7 +10,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from comptoir.core.errors import ServiceError, ValidationFailed
-from comptoir.core.permissions import firm_admin_required, firm_member_required
+from comptoir.core.permissions import (
+    firm_admin_required,
+    firm_member_required,
+    require_firm_admin,
+)
 from comptoir.core.tenancy import get_tenant
 from comptoir.documents.folders import folder_label
 from comptoir.store import selectors, services
@@ -68,11 +72,12 @@ def app_detail(request, slug):
     )
 
 
-@firm_admin_required
+@firm_member_required
 def install(request, slug):
     """The add button: add the app, asking for its firm-level settings when it has some."""
     context = request.tenant
     app = selectors.app_get(context=context, slug=slug)
+    require_firm_admin(request)
     if app.installation_id is not None:
         messages.info(request, _("“%(app)s” is already in your space.") % {"app": app.name})
         return redirect("store:index")
@@ -87,10 +92,11 @@ def install(request, slug):
     return render(request, "store/install.html", {"app": app, "form": form}, status=form.status)
 
 
-@firm_admin_required
+@firm_member_required
 def installation_edit(request, pk):
     """Edit the firm-level settings, or a custom app's name, address, logo."""
     installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
+    require_firm_admin(request)
     app = installation.app
     if app.is_custom:
         form = CustomAppEditForm(
@@ -120,10 +126,11 @@ def installation_edit(request, pk):
     )
 
 
-@firm_admin_required
+@firm_member_required
 def installation_remove(request, pk):
     """Remove an app, after a warning that says what goes with it."""
     installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
+    require_firm_admin(request)
     if request.method == "POST":
         name = installation.app.name
         try:
@@ -159,10 +166,11 @@ def custom_app_create(request):
 
 
 @require_POST
-@firm_admin_required
+@firm_member_required
 def tile_move(request, pk):
     """Move a tile one place up or down (the firm's home page shows tiles in this order)."""
     installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
+    require_firm_admin(request)
     offset = -1 if request.POST.get("direction") == "up" else 1
     try:
         services.tile_move(actor=request.user, installation=installation, offset=offset)

@@ -46,6 +46,7 @@ class ImportCheck:
     errors: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
+    planned: list = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     created: int = 0
@@ -227,6 +228,7 @@ def check_import(*, installation, table: Table) -> ImportCheck:
     if check.errors:
         check.entries = []
         return check
+    check.planned = planned
     for item in planned:
         company = item.entry.company
         check.rows.append(

@@ -165,7 +165,7 @@ def role_grant_create(
                 [RoleGrant(company_id=pk, **grant_fields) for pk in targets],
                 batch_size=BATCH_SIZE,
             )
-            grant_for = {g.company_id: g for g in grants}
+            grant_for = dict(zip(targets, grants, strict=True))
         existing = set(
             UserAccess.objects.filter(assignment__installation=installation)
             .order_by()
@@ -364,10 +364,13 @@ def apply_role_grants_to_member(*, membership, actor=None) -> dict[str, list[int
             user_id=user_id, assignment__company_id=company_id
         ).select_related("granted_by_rule", "assignment")
     )
-    revoke = [a for a in accesses if a.granted_by_rule_id and role not in a.granted_by_rule.roles]
+    revoke = [
+        a for a in accesses if a.granted_by_rule is not None and role not in a.granted_by_rule.roles
+    ]
     if revoke:
         UserAccess.objects.filter(pk__in=[a.pk for a in revoke]).delete()
-    kept = {a.assignment.installation_id for a in accesses if a not in revoke}
+    revoked = {a.pk for a in revoke}
+    kept = {a.assignment.installation_id for a in accesses if a.pk not in revoked}
     matching: dict[int, list[RoleGrant]] = defaultdict(list)
     for grant in grants:
         if role in grant.roles:

@@ -58,26 +58,27 @@ def _concurrent_change() -> Conflict:
     )
 
 
-def _keep_unchanged_secrets(app, data: dict, stored: dict) -> dict:
+def _keep_unchanged_secrets(app, data: dict, stored: dict, secret_keys=None) -> dict:
     """A secret typed again with the value already stored keeps the stored one.
 
     Secrets are encrypted with a random nonce: without this, re-importing the same file
-    would count every secret as changed.
+    would count every secret as changed. ``secret_keys``: the app's secret keys, if known.
     """
-    secret_keys = [
-        f.key
-        for f in company_fields(app)
-        if f.is_secret
-        and isinstance(data.get(f.key), str)
-        and data[f.key].strip()
-        and isinstance(stored.get(f.key), dict)
-        and SECRET_MARKER in stored[f.key]
+    if secret_keys is None:
+        secret_keys = [f.key for f in company_fields(app) if f.is_secret]
+    retyped = [
+        key
+        for key in secret_keys
+        if isinstance(data.get(key), str)
+        and data[key].strip()
+        and isinstance(stored.get(key), dict)
+        and SECRET_MARKER in stored[key]
     ]
-    if not secret_keys:
+    if not retyped:
         return data
     plain = reveal_settings(app, COMPANY, stored)
     data = dict(data)
-    for key in secret_keys:
+    for key in retyped:
         if plain.get(key) == data[key].strip():
             data[key] = ""
     return data
@@ -131,6 +132,7 @@ def assignments_plan(
     planned: list[Planned] = []
     errors: list[dict[str, Any]] = []
     seen: set[int] = set()
+    secret_keys = [f.key for f in company_fields(app) if f.is_secret]
     for index, entry in enumerate(entries):
         company = entry.company
         current = existing.get(company.pk) if company is not None else None
@@ -149,7 +151,7 @@ def assignments_plan(
             seen.add(company.pk)
             if app.requires_siret and not company.siret:
                 error(None, "siret_required", str(siret_required_error(app, company).message))
-        data = _keep_unchanged_secrets(app, entry.settings or {}, before)
+        data = _keep_unchanged_secrets(app, entry.settings or {}, before, secret_keys)
         try:
             stored = validate_settings(app, COMPANY, data, before)
         except ValidationFailed as failure:
@@ -184,7 +186,7 @@ def assignments_upsert(
     installation,
     entries: list[Entry],
     enable: bool = True,
-    source: str = "form",
+    source: str = "bulk",
     filename: str = "",
 ) -> UpsertResult:
     """Give the app to these companies with their settings: create, update, or leave as is.
@@ -193,8 +195,7 @@ def assignments_upsert(
     problem) and nothing is written. A bounded number of queries whatever the entry count.
     """
     require_firm_member(actor, installation.firm_id)
-    app = installation.app
-    require_assignable(app)
+    require_assignable(installation.app)
     with transaction.atomic():
         planned, errors = assignments_plan(
             installation=installation, entries=entries, enable=enable
@@ -208,59 +209,78 @@ def assignments_upsert(
                     for e in errors
                 ],
             )
-        now = timezone.now()
-        creates = [
-            CompanyAssignment(
-                firm_id=installation.firm_id,
-                installation=installation,
-                company=p.entry.company,
-                settings=p.stored,
-                enabled=enable,
-                created_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            for p in planned
-            if p.action == CREATED
-        ]
-        updates = []
-        for p in planned:
-            if p.action == UPDATED:
-                assert p.assignment is not None
-                p.assignment.settings = p.stored
-                p.assignment.enabled = p.assignment.enabled or enable
-                p.assignment.updated_at = now
-                updates.append(p.assignment)
-        try:
-            with transaction.atomic():
-                CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-        except IntegrityError:
-            raise _concurrent_change() from None
-        if updates:
-            CompanyAssignment.objects.bulk_update(
-                updates, ["settings", "enabled", "updated_at"], batch_size=BATCH_SIZE
-            )
-        granted = grant_living_rules(creates)
-        counts = {
-            action: sum(1 for p in planned if p.action == action)
-            for action in (CREATED, UPDATED, UNCHANGED)
-        }
-        if creates or updates:
-            audit_record(
-                firm=installation.firm,
-                actor=actor,
-                action=f"assignment.{source}",
-                target=installation,
-                details={
-                    "app": app.slug,
-                    **counts,
-                    "filename": filename,
-                    "companies_created": ids_detail(a.company_id for a in creates),
-                    "companies_updated": ids_detail(a.company_id for a in updates),
-                    "changed_settings": sorted({k for p in planned for k in p.changed}),
-                    "users_granted_by_rules": len(granted),
-                },
-            )
+        return apply_plan(
+            actor=actor,
+            installation=installation,
+            planned=planned,
+            enable=enable,
+            source=source,
+            filename=filename,
+        )
+
+
+def apply_plan(
+    *, actor, installation, planned: list[Planned], enable: bool, source: str, filename: str = ""
+) -> UpsertResult:
+    """Write a plan made by ``assignments_plan`` in the caller's transaction (no error in it).
+
+    ``assignments_upsert`` plans then calls this; the import, which has just planned the same
+    entries to show their errors, calls it directly rather than planning twice.
+    """
+    app = installation.app
+    now = timezone.now()
+    creates = [
+        CompanyAssignment(
+            firm_id=installation.firm_id,
+            installation=installation,
+            company=p.entry.company,
+            settings=p.stored,
+            enabled=enable,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        for p in planned
+        if p.action == CREATED
+    ]
+    updates = []
+    for p in planned:
+        if p.action == UPDATED:
+            assert p.assignment is not None
+            p.assignment.settings = p.stored
+            p.assignment.enabled = p.assignment.enabled or enable
+            p.assignment.updated_at = now
+            updates.append(p.assignment)
+    try:
+        with transaction.atomic():
+            CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+    except IntegrityError:
+        raise _concurrent_change() from None
+    if updates:
+        CompanyAssignment.objects.bulk_update(
+            updates, ["settings", "enabled", "updated_at"], batch_size=BATCH_SIZE
+        )
+    granted = grant_living_rules(creates)
+    counts = {
+        action: sum(1 for p in planned if p.action == action)
+        for action in (CREATED, UPDATED, UNCHANGED)
+    }
+    if creates or updates:
+        audit_record(
+            firm=installation.firm,
+            actor=actor,
+            action=f"assignment.{source}",
+            target=installation,
+            details={
+                "app": app.slug,
+                **counts,
+                "filename": filename,
+                "companies_created": ids_detail(a.company_id for a in creates),
+                "companies_updated": ids_detail(a.company_id for a in updates),
+                "changed_settings": sorted({k for p in planned for k in p.changed}),
+                "users_granted_by_rules": len(granted),
+            },
+        )
     return UpsertResult(planned=planned, **counts)
 
 

@@ -109,20 +109,23 @@ def assignment_import_apply(
 ) -> dict[str, Any]:
     """ "Importer": check the file again and apply it, all rows or none, in one transaction.
 
-    Goes through ``assignments_upsert``, the service the screens and the API use; returns the
-    counts (created, updated, unchanged, rows). Applying the same file again changes nothing.
+    The file is planned by ``assignments_plan`` and written by ``apply_plan``: the two halves
+    of ``assignments_upsert``, the service the screens and the API use. Returns the counts
+    (created, updated, unchanged, rows). Applying the same file again changes nothing.
     """
-    from comptoir.assignments.services.companies import assignments_upsert
+    from comptoir.assignments.services.companies import apply_plan
 
     require_firm_member(actor, installation.firm_id)
+    require_assignable(installation.app)
     with transaction.atomic():
+        # Checked again inside the transaction: the preview may be minutes old.
         check = check_file(installation=installation, data=data, filename=filename)
         if not check.ok:
             raise _reject(check)
-        result = assignments_upsert(
+        result = apply_plan(
             actor=actor,
             installation=installation,
-            entries=check.entries,
+            planned=check.planned,
             enable=True,
             source="import",
             filename=filename,
