@@ -17,8 +17,12 @@ def make_invitation(company, **overrides):
         user.set_unusable_password()
         user.save()
     invitation = Invitation.objects.create(
-        firm=company.firm, company=company, user=user, role="invite",
-        expires_at=overrides.pop("expires_at", timezone.now() + timedelta(days=7)), **overrides,
+        firm=company.firm,
+        company=company,
+        user=user,
+        role="invite",
+        expires_at=overrides.pop("expires_at", timezone.now() + timedelta(days=7)),
+        **overrides,
     )
     raw = services.invitation_issue_link(invitation=invitation)
     return invitation, raw
@@ -64,8 +68,10 @@ def test_token_needs_a_reasonable_name(firm_admin, name):
 
 
 def test_accept_sets_password_once(company):
-    invitation, raw = make_invitation(company)
-    user = services.invitation_accept(raw_token=raw, password="Un-mot-de-passe-long-2026", full_name="Léa")
+    _invitation, raw = make_invitation(company)
+    user = services.invitation_accept(
+        raw_token=raw, password="Un-mot-de-passe-long-2026", full_name="Léa"
+    )
     user.refresh_from_db()
     assert user.check_password("Un-mot-de-passe-long-2026") and user.full_name == "Léa"
     with pytest.raises(ValidationFailed) as error:
@@ -76,8 +82,10 @@ def test_accept_sets_password_once(company):
 
 
 def test_expired_cancelled_and_unknown_links_are_explained(company):
-    expired, raw_expired = make_invitation(company, expires_at=timezone.now() - timedelta(minutes=1))
-    cancelled, raw_cancelled = make_invitation(company, cancelled_at=timezone.now())
+    _expired, raw_expired = make_invitation(
+        company, expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    _cancelled, raw_cancelled = make_invitation(company, cancelled_at=timezone.now())
     for raw, code in [
         (raw_expired, "invitation_expired"),
         (raw_cancelled, "invitation_cancelled"),

@@ -43,12 +43,21 @@ def test_context_headers_pick_the_firm_or_company(firm, firm_admin, company, oth
         "collaborator"
     )
     in_company = api.get("/me", HTTP_X_COMPTOIR_COMPANY=str(company.pk)).json()["context"]
-    assert in_company == {"kind": "company", "firm": firm.slug, "company": company.pk, "role": "collaborateur"}
+    assert in_company == {
+        "kind": "company",
+        "firm": firm.slug,
+        "company": company.pk,
+        "role": "collaborateur",
+    }
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{"HTTP_X_COMPTOIR_FIRM": "not-mine"}, {"HTTP_X_COMPTOIR_COMPANY": "999999"}, {"HTTP_X_COMPTOIR_COMPANY": "abc"}],
+    [
+        {"HTTP_X_COMPTOIR_FIRM": "not-mine"},
+        {"HTTP_X_COMPTOIR_COMPANY": "999999"},
+        {"HTTP_X_COMPTOIR_COMPANY": "abc"},
+    ],
 )
 def test_a_context_one_does_not_have_is_404(firm_admin, other_firm, api_as, headers):
     assert_error(api_as(firm_admin).get("/companies", **headers), 404, "not_found")
@@ -64,7 +73,9 @@ def test_unauthenticated_is_401():
 
 
 def test_create_returns_201_with_id(firm, firm_admin, api_as):
-    response = api_as(firm_admin).post("/companies", {"name": "Fromagerie", "siret": "732 829 320 00074"})
+    response = api_as(firm_admin).post(
+        "/companies", {"name": "Fromagerie", "siret": "732 829 320 00074"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["id"] == Company.objects.get(firm=firm).pk
@@ -79,7 +90,11 @@ def test_create_returns_201_with_id(firm, firm_admin, api_as):
         ({"name": ""}, 422, "name_required"),
         ({"name": "A", "siret": "7,32829E+13"}, 422, "siret_scientific_notation"),
         ({"name": "A", "siret": "12345678901234"}, 422, "siret_bad_checksum"),
-        ({"name": "A", "fiscal_year_start": "2026-13-01", "fiscal_year_end": "2026-12-31"}, 422, None),
+        (
+            {"name": "A", "fiscal_year_start": "2026-13-01", "fiscal_year_end": "2026-12-31"},
+            422,
+            None,
+        ),
     ],
 )
 def test_create_bad_input(firm_admin, api_as, payload, status, code):
@@ -96,7 +111,9 @@ def test_malformed_json_is_a_4xx(firm_admin, api_as):
 def test_duplicate_siret_is_409(firm, firm_admin, api_as):
     CompanyFactory(firm=firm, siret="73282932000074")
     error = assert_error(
-        api_as(firm_admin).post("/companies", {"name": "B", "siret": "73282932000074"}), 409, "siret_taken"
+        api_as(firm_admin).post("/companies", {"name": "B", "siret": "73282932000074"}),
+        409,
+        "siret_taken",
     )
     assert error["details"][0]["field"] == "siret"
 
@@ -104,7 +121,9 @@ def test_duplicate_siret_is_409(firm, firm_admin, api_as):
 def test_errors_follow_accept_language(firm_admin, api_as):
     api = api_as(firm_admin)
     french = api.post("/companies", {"name": "A", "siret": "123"}, HTTP_ACCEPT_LANGUAGE="fr").json()
-    english = api.post("/companies", {"name": "A", "siret": "123"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    english = api.post(
+        "/companies", {"name": "A", "siret": "123"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
     assert "14 chiffres" in french["error"]["message"]
     assert "exactly 14" in english["error"]["message"]
 
@@ -122,7 +141,9 @@ def test_list_search_and_cursor_pagination(firm, firm_admin, other_company, api_
         if cursor is None:
             break
     assert seen == names  # every company of the firm once, in order; none of the other firm
-    assert [c["name"] for c in api.get("/companies", {"q": "société 03"}).json()["items"]] == ["Société 03"]
+    assert [c["name"] for c in api.get("/companies", {"q": "société 03"}).json()["items"]] == [
+        "Société 03"
+    ]
 
 
 def test_search_by_siret_digits(firm, firm_admin, api_as):
@@ -133,7 +154,9 @@ def test_search_by_siret_digits(firm, firm_admin, api_as):
     assert [c["id"] for c in items] == [target.pk]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"limit": "x"}, {"cursor": "%%%"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 201}, {"limit": "x"}, {"cursor": "%%%"}]
+)
 def test_bad_pagination_is_4xx(firm_admin, api_as, params):
     response = api_as(firm_admin).get("/companies", params)
     assert response.status_code in (400, 422)
@@ -174,13 +197,28 @@ def test_company_user_has_no_firm_endpoints(company_admin, company, api_as):
 
 def test_users_invite_change_role_remove(company, firm_collaborator, api_as):
     api = api_as(firm_collaborator)
-    created = api.post(f"/companies/{company.pk}/users", {"email": "Nina@Example.test", "role": "invite"})
+    created = api.post(
+        f"/companies/{company.pk}/users", {"email": "Nina@Example.test", "role": "invite"}
+    )
     assert created.status_code == 201
     member = created.json()
     assert member["email"] == "nina@example.test" and member["status"] == "invited"
-    assert_error(api.post(f"/companies/{company.pk}/users", {"email": "nina@example.test", "role": "invite"}), 409)
-    assert_error(api.post(f"/companies/{company.pk}/users", {"email": "x@example.test", "role": "boss"}), 422, "invalid_role")
-    assert_error(api.post(f"/companies/{company.pk}/users", {"email": "pas une adresse", "role": "invite"}), 422, "invalid_email")
+    assert_error(
+        api.post(
+            f"/companies/{company.pk}/users", {"email": "nina@example.test", "role": "invite"}
+        ),
+        409,
+    )
+    assert_error(
+        api.post(f"/companies/{company.pk}/users", {"email": "x@example.test", "role": "boss"}),
+        422,
+        "invalid_role",
+    )
+    assert_error(
+        api.post(f"/companies/{company.pk}/users", {"email": "pas une adresse", "role": "invite"}),
+        422,
+        "invalid_email",
+    )
     listed = api.get(f"/companies/{company.pk}/users").json()
     assert [m["email"] for m in listed["items"]] == ["nina@example.test"]
     changed = api.patch(f"/companies/{company.pk}/users/{member['id']}", {"role": "administrateur"})
@@ -236,3 +274,32 @@ def test_openapi_and_docs_are_served(firm_admin):
 def test_user_with_no_membership_gets_a_clear_403(api_as):
     loner = UserFactory()
     assert_error(api_as(loner).get("/me"), 403, "no_context")
+
+
+def test_forged_cursor_values_are_a_4xx(firm_admin, api_as):
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps(["x", "not-an-id"]).encode()).decode()
+    response = api_as(firm_admin).get("/companies", {"cursor": forged})
+    assert_error(response, 422, "invalid_cursor")
+
+
+def test_descending_keys_page_newest_first(firm, firm_admin, api_as):
+    from comptoir.audit.models import AuditEvent
+    from comptoir.core.api import paginate
+
+    for i in range(5):
+        AuditEvent.objects.create(firm=firm, action=f"test.{i}")
+    seen, cursor = [], None
+    while True:
+        rows, cursor = paginate(
+            AuditEvent.objects.filter(firm=firm),
+            limit=2,
+            cursor=cursor,
+            keys=("-created_at", "-id"),
+        )
+        seen += [row.action for row in rows]
+        if cursor is None:
+            break
+    assert seen == [f"test.{i}" for i in reversed(range(5))]

@@ -55,12 +55,20 @@ def test_same_siret_in_two_firms_is_fine(firm, other_firm, firm_admin):
         ({"name": "A", "siret": "73282932000075"}, "siret_bad_checksum"),
         ({"name": "A", "siret": "7,32829E+13"}, "siret_scientific_notation"),
         (
-            {"name": "A", "fiscal_year_start": date(2026, 12, 31), "fiscal_year_end": date(2026, 1, 1)},
+            {
+                "name": "A",
+                "fiscal_year_start": date(2026, 12, 31),
+                "fiscal_year_end": date(2026, 1, 1),
+            },
             "fiscal_year_order",
         ),
         ({"name": "A", "fiscal_year_start": date(2026, 1, 1)}, "fiscal_year_incomplete"),
         (
-            {"name": "A", "fiscal_year_start": date(2026, 1, 1), "fiscal_year_end": date(2028, 1, 1)},
+            {
+                "name": "A",
+                "fiscal_year_start": date(2026, 1, 1),
+                "fiscal_year_end": date(2028, 1, 1),
+            },
             "fiscal_year_too_long",
         ),
     ],
@@ -75,15 +83,20 @@ def test_bad_input_saves_nothing(firm, firm_admin, kwargs, code):
 
 def test_a_first_fiscal_year_may_last_up_to_24_months(firm, firm_admin):
     company = services.company_create(
-        actor=firm_admin, firm=firm, name="Jeune pousse",
-        fiscal_year_start=date(2026, 3, 1), fiscal_year_end=date(2028, 2, 28),
+        actor=firm_admin,
+        firm=firm,
+        name="Jeune pousse",
+        fiscal_year_start=date(2026, 3, 1),
+        fiscal_year_end=date(2028, 2, 28),
     )
     assert company.fiscal_year_end == date(2028, 2, 28)
 
 
 def test_update_changes_only_given_fields_and_keeps_the_slug(firm, firm_admin):
     company = services.company_create(actor=firm_admin, firm=firm, name="Ancien nom")
-    services.company_update(actor=firm_admin, company=company, name="Nouveau nom", siret=valid_siret())
+    services.company_update(
+        actor=firm_admin, company=company, name="Nouveau nom", siret=valid_siret()
+    )
     company.refresh_from_db()
     assert company.name == "Nouveau nom" and company.slug == "ancien-nom"
     event = AuditEvent.objects.get(action="company.update")
@@ -112,7 +125,10 @@ def test_invite_creates_login_membership_invitation_and_sends_mail(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.company_member_invite(
-            actor=firm_admin, company=company, email=" Claire.Petit@Example.TEST ", role="administrateur"
+            actor=firm_admin,
+            company=company,
+            email=" Claire.Petit@Example.TEST ",
+            role="administrateur",
         )
     user = membership.user
     assert user.email == "claire.petit@example.test"
@@ -136,7 +152,9 @@ def test_inviting_an_existing_login_keeps_its_password(company, firm_admin):
     assert existing.has_usable_password()
 
 
-def test_inviting_a_member_twice_is_a_conflict(company, firm_admin, django_capture_on_commit_callbacks):
+def test_inviting_a_member_twice_is_a_conflict(
+    company, firm_admin, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.company_member_invite(
             actor=firm_admin, company=company, email="a@example.test", role="invite"
@@ -169,7 +187,9 @@ def test_invite_bad_input_changes_nothing(company, firm_admin, email, role, code
 
 def test_change_role_and_remove_are_audited(company, firm_admin):
     membership = CompanyMembershipFactory(company=company, role="invite")
-    services.company_member_change_role(actor=firm_admin, membership=membership, role="collaborateur")
+    services.company_member_change_role(
+        actor=firm_admin, membership=membership, role="collaborateur"
+    )
     membership.refresh_from_db()
     assert membership.role == "collaborateur"
     with pytest.raises(ValidationFailed):

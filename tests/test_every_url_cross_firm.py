@@ -59,13 +59,22 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
     member = CompanyMembershipFactory(company=company, role="administrateur").user
     token, _ = token_create(user=admin, name="theirs")
     custom_app = App.objects.create(
-        slug=f"custom-{other_firm.slug}", name="Prise de rendez-vous", type="redirect",
-        audience="both", launch_url="https://rdv.example/", owner_firm=other_firm,
-        logo_svg=SVG, logo_version="v1",
+        slug=f"custom-{other_firm.slug}",
+        name="Prise de rendez-vous",
+        type="redirect",
+        audience="both",
+        launch_url="https://rdv.example/",
+        owner_firm=other_firm,
+        logo_svg=SVG,
+        logo_version="v1",
     )
     connector_app = App.objects.create(
-        slug=f"connector-{other_firm.slug}", name="Automatiser", type="automation",
-        audience="firm", transport="email", accepted_folders=["achats"],
+        slug=f"connector-{other_firm.slug}",
+        name="Automatiser",
+        type="automation",
+        audience="firm",
+        transport="email",
+        accepted_folders=["achats"],
     )
     installation = Installation.objects.create(firm=other_firm, app=custom_app)
     connector = Installation.objects.create(firm=other_firm, app=connector_app, position=1)
@@ -76,24 +85,45 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
         firm=other_firm, installation=installation, company=company, roles=["invite"]
     )
     import_ = AssignmentImport.objects.create(
-        firm=other_firm, installation=installation, uploaded_by=admin, filename="a.csv",
-        content=b"siret\n", size=6,
+        firm=other_firm,
+        installation=installation,
+        uploaded_by=admin,
+        filename="a.csv",
+        content=b"siret\n",
+        size=6,
     )
     document = document_upload(
-        actor=admin, company=company, folder="achats",
+        actor=admin,
+        company=company,
+        folder="achats",
         file=SimpleUploadedFile("facture.pdf", PDF, content_type="application/pdf"),
     )
     delivery = Delivery.objects.create(
-        firm=other_firm, company=company, company_name=company.name,
-        version=document.versions.get(number=1), installation=connector, app_name="Automatiser",
-        app_slug=connector_app.slug, destination={"kind": "email"}, folder="achats",
-        status="failed", idempotency_key=f"key-{other_firm.pk}",
+        firm=other_firm,
+        company=company,
+        company_name=company.name,
+        version=document.versions.get(number=1),
+        installation=connector,
+        app_name="Automatiser",
+        app_slug=connector_app.slug,
+        destination={"kind": "email"},
+        folder="achats",
+        status="failed",
+        idempotency_key=f"key-{other_firm.pk}",
         next_attempt_at=timezone.now() - timedelta(minutes=1),
     )
     return OtherFirm(
-        company=company, member=member, token_id=token.pk, custom_app=custom_app,
-        installation=installation, connector=connector, assignment=assignment, grant=grant,
-        import_=import_, document=document, delivery=delivery,
+        company=company,
+        member=member,
+        token_id=token.pk,
+        custom_app=custom_app,
+        installation=installation,
+        connector=connector,
+        assignment=assignment,
+        grant=grant,
+        import_=import_,
+        document=document,
+        delivery=delivery,
     )
 
 
@@ -193,7 +223,9 @@ def test_every_page_answers_404_with_another_firms_objects(theirs, our_users):
             url = reverse(name, kwargs=kwargs)
             # A view that takes only POST (or only GET) may answer 405 to the other method
             # before looking anything up: that says nothing about the object.
-            statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+            statuses = {
+                method: getattr(client, method)(url).status_code for method in ("get", "post")
+            }
             assert set(statuses.values()) <= {404, 405}, (user, url, statuses)
             assert 404 in statuses.values(), (user, url, statuses)
     # Nothing of theirs changed.
@@ -229,7 +261,9 @@ API_BODIES = {
     ("patch", "/installations/{installation_id}/assignments/{company_id}"): {"enabled": False},
     ("post", "/installations/{installation_id}/assign-all"): {"include_future_companies": False},
     ("post", "/installations/{installation_id}/role-grants"): {
-        "companies": "all", "roles": ["invite"], "include_future_users": False,
+        "companies": "all",
+        "roles": ["invite"],
+        "include_future_users": False,
     },
     ("post", "/installations/{installation_id}/role-grants/{grant_id}/stop"): {},
     ("put", "/companies/{company_id}/users/{user_id}/apps/{installation_id}"): {},

@@ -204,7 +204,9 @@ def test_brand_colours_stay_readable_whatever_the_firm_picks(rf):
     assert query_with({"request": request}, page=None) == "?q=dupont"
 
 
-def test_firm_logo_is_served_to_its_own_users_only(firm, firm_admin, company_admin, other_firm, tmp_path, settings):
+def test_firm_logo_is_served_to_its_own_users_only(
+    firm, firm_admin, company_admin, other_firm, tmp_path, settings
+):
     from django.core.files.base import ContentFile
     from django.test import Client
 

@@ -67,7 +67,9 @@ def test_la_poste_uses_a_digit_sum_rule():
 
 
 # SIREN 356000000 (La Poste) follows another rule, tested above.
-SIREN_STEMS = st.integers(min_value=10_000_000, max_value=99_999_999).filter(lambda n: n != 35_600_000)
+SIREN_STEMS = st.integers(min_value=10_000_000, max_value=99_999_999).filter(
+    lambda n: n != 35_600_000
+)
 
 
 @given(SIREN_STEMS)

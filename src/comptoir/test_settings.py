@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("COMPTOIR_MODE", "test")
 
-from comptoir.settings import *  # noqa: E402, F403
+from comptoir.settings import *  # noqa: F403

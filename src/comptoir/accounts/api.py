@@ -45,7 +45,9 @@ def me(request: HttpRequest):
         "email": request.user.email,
         "full_name": request.user.full_name,
         "firms": [
-            {"slug": c.firm.slug, "name": c.firm.name, "role": c.role} for c in contexts if c.is_firm
+            {"slug": c.firm.slug, "name": c.firm.name, "role": c.role}
+            for c in contexts
+            if c.is_firm
         ],
         "companies": [
             {"id": c.company.pk, "name": c.company.name, "firm": c.firm.slug, "role": c.role}

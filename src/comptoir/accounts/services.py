@@ -101,7 +101,9 @@ def token_authenticate(key: str) -> User | None:
 # --- Invitations ------------------------------------------------------------------------
 
 
-def invitation_create(*, actor: User | None, user: User, firm, company=None, role: str) -> Invitation:
+def invitation_create(
+    *, actor: User | None, user: User, firm, company=None, role: str
+) -> Invitation:
     """Record an invitation and send its e-mail through the task queue once committed."""
     from comptoir.accounts.tasks import send_invitation
 

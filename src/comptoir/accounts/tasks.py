@@ -25,7 +25,11 @@ def send_invitation(invitation_id: int) -> bool:
     raw = invitation_issue_link(invitation=invitation)
     link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[raw])
     with translation.override(invitation.language):
-        context = {"invitation": invitation, "link": link, "place": invitation.company or invitation.firm}
+        context = {
+            "invitation": invitation,
+            "link": link,
+            "place": invitation.company or invitation.firm,
+        }
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)
     send_mail(

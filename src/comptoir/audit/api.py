@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from ninja import Router, Schema
 
 from comptoir.audit.models import AuditEvent
 from comptoir.audit.selectors import audit_event_list
-from comptoir.core.api import _decode_cursor, _encode_cursor, firm_context
+from comptoir.core.api import firm_context, paginate
 from comptoir.core.errors import ValidationFailed
 
 router = Router(tags=["audit"])
@@ -91,28 +90,7 @@ def audit_list(
         since=_moment(since, "since"),
         until=_moment(until, "until"),
     )
-    limit = 50 if limit is None else limit
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationFailed(
-            _("limit must be between 1 and %(max)d.") % {"max": PAGE_MAX}, code="invalid_limit"
-        )
-    if cursor:
-        events = events.filter(_after(cursor))
-    rows = list(events[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = _encode_cursor([last.created_at.isoformat(), last.pk])
-    return {"items": [event_out(e) for e in rows[:limit]], "next": next_cursor}
-
-
-def _after(cursor: str) -> Q:
-    """Events older than the cursor's (created_at, id), for newest-first keyset pages."""
-    moment_text, last_id = _decode_cursor(cursor, 2)
-    moment = parse_datetime(moment_text) if isinstance(moment_text, str) else None
-    if moment is None or not isinstance(last_id, int):
-        raise ValidationFailed(
-            _("The cursor is not valid: use the “next” value of the previous page."),
-            code="invalid_cursor",
-        )
-    return Q(created_at__lt=moment) | Q(created_at=moment, id__lt=last_id)
+    rows, next_cursor = paginate(
+        events, limit=limit, cursor=cursor, keys=("-created_at", "-id"), max_limit=PAGE_MAX
+    )
+    return {"items": [event_out(e) for e in rows], "next": next_cursor}

@@ -76,10 +76,15 @@ def member_out(membership: CompanyMembership) -> dict:
 
 
 @router.get("/companies", response=CompanyPage, summary="Client companies of the firm")
-def company_list(request: HttpRequest, q: str | None = None, limit: int | None = None, cursor: str | None = None):
+def company_list(
+    request: HttpRequest, q: str | None = None, limit: int | None = None, cursor: str | None = None
+):
     context = firm_context(request)
     rows, next_cursor = paginate(
-        selectors.company_list(firm=context.firm, q=q), limit=limit, cursor=cursor, keys=("name", "id")
+        selectors.company_list(firm=context.firm, q=q),
+        limit=limit,
+        cursor=cursor,
+        keys=("name", "id"),
     )
     return {"items": rows, "next": next_cursor}
 
@@ -117,7 +122,9 @@ def company_delete(request: HttpRequest, company_id: str):
 
 
 @router.get("/companies/{company_id}/users", response=MemberPage)
-def member_list(request: HttpRequest, company_id: str, limit: int | None = None, cursor: str | None = None):
+def member_list(
+    request: HttpRequest, company_id: str, limit: int | None = None, cursor: str | None = None
+):
     context = firm_context(request)
     company = selectors.company_get(firm=context.firm, pk=company_id)
     rows, next_cursor = paginate(
@@ -131,7 +138,10 @@ def member_invite(request: HttpRequest, company_id: str, payload: MemberIn):
     context = firm_context(request)
     company = selectors.company_get(firm=context.firm, pk=company_id)
     membership = services.company_member_invite(
-        actor=request.user, company=company, email=payload.email, role=payload.role,
+        actor=request.user,
+        company=company,
+        email=payload.email,
+        role=payload.role,
         full_name=payload.full_name,
     )
     return Status(201, member_out(membership))
@@ -142,7 +152,9 @@ def member_change_role(request: HttpRequest, company_id: str, user_id: str, payl
     context = firm_context(request)
     company = selectors.company_get(firm=context.firm, pk=company_id)
     membership = selectors.company_member_get(company=company, user_id=user_id)
-    services.company_member_change_role(actor=request.user, membership=membership, role=payload.role)
+    services.company_member_change_role(
+        actor=request.user, membership=membership, role=payload.role
+    )
     return member_out(membership)
 
 

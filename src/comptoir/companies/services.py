@@ -39,7 +39,9 @@ def clean_siret(*, firm, siret: str | None, exclude_pk: int | None = None) -> st
         value = normalize_siret(siret)
     except SiretError as error:
         raise ValidationFailed(error.message, code=error.code, field="siret") from None
-    taken = Company.objects.filter(firm=firm, siret=value).exclude(pk=exclude_pk)
+    taken = Company.objects.filter(firm=firm, siret=value)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
         raise Conflict(
             _("Another client company of your firm already has SIRET %(siret)s.")
@@ -81,12 +83,10 @@ def clean_fiscal_year(start: date | None, end: date | None) -> tuple[date, date]
     return start, end
 
 
-def unique_company_slug(*, firm, name: str, exclude_pk: int | None = None) -> str:
+def unique_company_slug(*, firm, name: str) -> str:
     base = slugify(name)[:70] or "entreprise"
     taken = set(
-        Company.objects.filter(firm=firm, slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
+        Company.objects.filter(firm=firm, slug__startswith=base).values_list("slug", flat=True)
     )
     slug, n = base, 2
     while slug in taken:
@@ -123,7 +123,10 @@ def company_create(
                 code="company_conflict",
             ) from None
         audit_record(
-            firm=firm, actor=actor, action="company.create", target=company,
+            firm=firm,
+            actor=actor,
+            action="company.create",
+            target=company,
             details={"siret": siret_value or ""},
         )
         # Apps assigned "to all clients, including later ones" reach the new company now.
@@ -164,7 +167,10 @@ def company_update(
             setattr(company, field, value)
         company.save(update_fields=[*changed, "updated_at"])
         audit_record(
-            firm=company.firm, actor=actor, action="company.update", target=company,
+            firm=company.firm,
+            actor=actor,
+            action="company.update",
+            target=company,
             details={k: {"before": before[k], "after": str(v or "")} for k, v in changed.items()},
         )
     return company
@@ -173,7 +179,10 @@ def company_update(
 @transaction.atomic
 def company_delete(*, actor, company: Company) -> None:
     audit_record(
-        firm=company.firm, actor=actor, action="company.delete", target=company,
+        firm=company.firm,
+        actor=actor,
+        action="company.delete",
+        target=company,
         details={"siret": company.siret or "", "name": company.name},
     )
     company.delete()
@@ -209,7 +218,10 @@ def company_member_invite(
         )
         invitation_create(actor=actor, user=user, firm=company.firm, company=company, role=role)
         audit_record(
-            firm=company.firm, actor=actor, action="company.member_invite", target=company,
+            firm=company.firm,
+            actor=actor,
+            action="company.member_invite",
+            target=company,
             details={"email": user.email, "role": role},
         )
         # Role rules ("Personnaliser le portail client") that include users added later.
@@ -220,7 +232,9 @@ def company_member_invite(
 
 
 @transaction.atomic
-def company_member_change_role(*, actor, membership: CompanyMembership, role: str) -> CompanyMembership:
+def company_member_change_role(
+    *, actor, membership: CompanyMembership, role: str
+) -> CompanyMembership:
     role = clean_company_role(role)
     if membership.role == role:
         return membership
@@ -228,7 +242,10 @@ def company_member_change_role(*, actor, membership: CompanyMembership, role: st
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     audit_record(
-        firm=membership.firm, actor=actor, action="company.member_role", target=membership.company,
+        firm=membership.firm,
+        actor=actor,
+        action="company.member_role",
+        target=membership.company,
         details={"email": membership.user.email, "before": before, "after": role},
     )
     # Accesses given by role follow the new role (assignments.services.access).
@@ -240,9 +257,14 @@ def company_member_change_role(*, actor, membership: CompanyMembership, role: st
 
 @transaction.atomic
 def company_member_remove(*, actor, membership: CompanyMembership) -> None:
-    invitation_cancel_pending(user=membership.user, firm=membership.firm, company=membership.company)
+    invitation_cancel_pending(
+        user=membership.user, firm=membership.firm, company=membership.company
+    )
     audit_record(
-        firm=membership.firm, actor=actor, action="company.member_remove", target=membership.company,
+        firm=membership.firm,
+        actor=actor,
+        action="company.member_remove",
+        target=membership.company,
         details={"email": membership.user.email, "role": membership.role},
     )
     # The apps the user saw in this company go with them (assignments.services.access).

@@ -2,9 +2,11 @@
 
 import base64
 import json
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ class BearerTokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
-            request.api_token_used = True
+            request.api_token_used = True  # type: ignore[attr-defined]
         return user
 
 
@@ -56,7 +58,7 @@ def api_context(request: HttpRequest) -> TenantContext:
     )
     if context is None:
         raise Forbidden(_("Your account belongs to no firm and no company yet."), code="no_context")
-    request._comptoir_api_tenant = context
+    request._comptoir_api_tenant = context  # type: ignore[attr-defined]
     return context
 
 
@@ -80,6 +82,7 @@ def firm_context(request: HttpRequest, *, admin: bool = False) -> TenantContext:
 
 
 def _encode_cursor(values: list[Any]) -> str:
+    values = [v.isoformat() if isinstance(v, datetime | date) else v for v in values]
     raw = json.dumps(values, default=str, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -91,10 +94,7 @@ def _decode_cursor(cursor: str, size: int) -> list[Any]:
     except (ValueError, TypeError):
         values = None
     if not isinstance(values, list) or len(values) != size:
-        raise ValidationFailed(
-            _("The cursor is not valid: use the “next” value of the previous page."),
-            code="invalid_cursor",
-        )
+        raise _invalid_cursor()
     return values
 
 
@@ -107,30 +107,48 @@ def paginate(
     max_limit: int = 200,
     default_limit: int = 50,
 ) -> tuple[list[Any], str | None]:
-    """A keyset page over ascending ``keys`` (the last one unique): (rows, next cursor)."""
+    """A keyset page ordered by ``keys`` (the last one unique): (rows, next cursor).
+
+    A key written ``-name`` sorts descending (``("-created_at", "-id")``: newest first).
+    """
     if limit is None:
         limit = default_limit
     if limit < 1 or limit > max_limit:
         raise ValidationFailed(
             _("limit must be between 1 and %(max)d.") % {"max": max_limit}, code="invalid_limit"
         )
+    fields = [key.lstrip("-") for key in keys]
     queryset = queryset.order_by(*keys)
-    if cursor:
-        values = _decode_cursor(cursor, len(keys))
-        after = Q()
-        for i, key in enumerate(keys):
-            step = Q(**{f"{key}__gt": values[i]})
-            for previous, value in zip(keys[:i], values[:i], strict=True):
-                step &= Q(**{previous: value})
-            after |= step
-        queryset = queryset.filter(after)
-    rows = list(queryset[: limit + 1])
+    try:
+        if cursor:
+            queryset = queryset.filter(_after_cursor(keys, _decode_cursor(cursor, len(keys))))
+        rows = list(queryset[: limit + 1])
+    except (ValueError, TypeError, DjangoValidationError):  # a forged cursor's values
+        raise _invalid_cursor() from None
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _encode_cursor([getattr(last, key) for key in keys])
+        next_cursor = _encode_cursor([getattr(rows[-1], field) for field in fields])
     return rows, next_cursor
+
+
+def _after_cursor(keys: tuple[str, ...], values: list[Any]) -> Q:
+    """Rows strictly after the cursor's row in the ``keys`` order."""
+    after = Q()
+    for i, key in enumerate(keys):
+        field = key.lstrip("-")
+        step = Q(**{f"{field}__{'lt' if key.startswith('-') else 'gt'}": values[i]})
+        for previous, value in zip(keys[:i], values[:i], strict=True):
+            step &= Q(**{previous.lstrip("-"): value})
+        after |= step
+    return after
+
+
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        _("The cursor is not valid: use the “next” value of the previous page."),
+        code="invalid_cursor",
+    )
 
 
 # --- the API object -------------------------------------------------------------------------
@@ -177,8 +195,12 @@ def _routers():
 def _install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request, exc: ServiceError):
-        details = exc.details or ([{"field": exc.field, "message": str(exc.message)}] if exc.field else [])
-        return api.create_response(request, error_body(exc.code, exc.message, details), status=exc.status)
+        details = exc.details or (
+            [{"field": exc.field, "message": str(exc.message)}] if exc.field else []
+        )
+        return api.create_response(
+            request, error_body(exc.code, exc.message, details), status=exc.status
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
@@ -209,5 +231,11 @@ def _install_error_handlers(api: NinjaAPI) -> None:
 
 
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
-    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")]
-    return {"field": ".".join(location), "message": error.get("msg", ""), "code": error.get("type", "")}
+    location = [
+        str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")
+    ]
+    return {
+        "field": ".".join(location),
+        "message": error.get("msg", ""),
+        "code": error.get("type", ""),
+    }

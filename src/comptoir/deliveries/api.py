@@ -136,7 +136,7 @@ def delivery_out(delivery: Delivery) -> dict:
 
 def delivery_page(queryset, *, limit: int | None, cursor: str | None) -> dict:
     """A cursor page (oldest first, by id) with the attempts loaded in one more query."""
-    rows, next_cursor = paginate(queryset, limit=limit, cursor=cursor, keys=("id",))
+    rows, next_cursor = paginate(queryset, limit=limit, cursor=cursor, keys=("-created_at", "-id"))
     return {
         "items": [delivery_out(d) for d in selectors.with_attempts(rows)],
         "next": next_cursor,

@@ -19,7 +19,9 @@ def firm_create(*, name: str, slug: str | None = None, brand_colour: str = "#1d4
     return Firm.objects.create(name=name, slug=slug, brand_colour=brand_colour)
 
 
-def firm_member_invite(*, actor, firm: Firm, email: str, role: str, full_name: str = "") -> FirmMembership:
+def firm_member_invite(
+    *, actor, firm: Firm, email: str, role: str, full_name: str = ""
+) -> FirmMembership:
     if role not in FirmRole.values:
         raise ValidationFailed(
             _("Unknown role “%(role)s”. Choose admin or collaborator.") % {"role": role},
@@ -37,7 +39,10 @@ def firm_member_invite(*, actor, firm: Firm, email: str, role: str, full_name: s
         membership = FirmMembership.objects.create(firm=firm, user=user, role=role)
         invitation_create(actor=actor, user=user, firm=firm, role=role)
         audit_record(
-            firm=firm, actor=actor, action="firm.member_invite", target=firm,
+            firm=firm,
+            actor=actor,
+            action="firm.member_invite",
+            target=firm,
             details={"email": user.email, "role": role},
         )
     return membership

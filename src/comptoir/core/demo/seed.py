@@ -163,6 +163,20 @@ def seed_store(ctx: SeedContext) -> None:
             ctx.created[f"{slug}:installations"] += count
 
 
+def seed_assignments(ctx: SeedContext) -> None:
+    """Company-facing apps given to every client and every role (comptoir/assignments/demo.py),
+    so that the demo companies' users find tiles on their home page."""
+    from comptoir.assignments.demo import seed_assignments as assignments_seed
+
+    admins = {
+        login.firm: ctx.users[login.email]
+        for login in reversed(data.LOGINS)
+        if login.role == data.FIRM_ADMIN and login.company is None
+    }
+    for slug, count in assignments_seed(ctx.firms, actors=admins).items():
+        ctx.created[f"{slug}:apps given to every client"] += count
+
+
 def seed_deliveries(ctx: SeedContext) -> None:
     """Automation apps wired to the local sinks, documents and the deliveries they cause
     (comptoir/deliveries/demo.py); the worker sends them once the demo runs."""
@@ -195,6 +209,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_firm_memberships,
     seed_company_memberships,
     seed_store,
+    seed_assignments,
     seed_deliveries,
     # Later issues add theirs here: assignments, documents...
     seed_audit,
