@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from comptoir.audit.services import audit_record
-from comptoir.companies.models import CompanyRole
+from comptoir.companies.services import clean_company_roles
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
@@ -178,19 +178,6 @@ def _clean_audience(audience: str) -> str:
     return audience
 
 
-def _clean_roles(roles) -> list[str]:
-    roles = list(dict.fromkeys(roles or ()))
-    unknown = [role for role in roles if role not in CompanyRole.values]
-    if unknown:
-        raise ValidationFailed(
-            _("Unknown role “%(role)s”. Choose among administrateur, collaborateur and invite.")
-            % {"role": unknown[0]},
-            code="invalid_role",
-            field="roles",
-        )
-    return roles
-
-
 def _custom_slug(firm, name: str) -> str:
     base = f"{CUSTOM_SLUG_PREFIX}{firm.pk}-{slugify(name)[:50] or 'app'}"
     taken = set(App.objects.filter(slug__startswith=base).values_list("slug", flat=True))
@@ -241,7 +228,7 @@ def custom_app_create(
     launch_url = validate_external_url(url, field="url")
     description = _clean_description(description)
     audience = _clean_audience(audience)
-    roles = _clean_roles(roles)
+    roles = clean_company_roles(roles, required=False)
     options = {"assign_to_all_companies": bool(assign_to_all_companies), "roles": roles}
     with transaction.atomic():
         app = App(

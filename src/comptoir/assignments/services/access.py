@@ -35,32 +35,12 @@ from comptoir.assignments.services._common import (
 )
 from comptoir.assignments.services.companies import _concurrent_change, _settings_for_all
 from comptoir.audit.services import audit_record
-from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.companies.models import Company, CompanyMembership
+from comptoir.companies.services import clean_company_roles
 from comptoir.core.errors import NotFound, ValidationFailed
 
 ALL = "all"
 CHOSEN_COMPANIES_MAX = 500
-
-
-def clean_roles(roles) -> list[str]:
-    if isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset):
-        roles = [roles] if roles else []
-    cleaned = list(dict.fromkeys(str(role) for role in roles))
-    if not cleaned:
-        raise ValidationFailed(
-            _("Choose at least one role: administrateur, collaborateur or invite."),
-            code="roles_required",
-            field="roles",
-        )
-    unknown = [role for role in cleaned if role not in CompanyRole.values]
-    if unknown:
-        raise ValidationFailed(
-            _("Unknown role “%(role)s”. Choose among administrateur, collaborateur and invite.")
-            % {"role": unknown[0]},
-            code="invalid_role",
-            field="roles",
-        )
-    return cleaned
 
 
 def _clean_companies(installation, companies) -> list[int] | None:
@@ -105,7 +85,7 @@ def role_grant_create(
     require_firm_member(actor, installation.firm_id)
     app = installation.app
     require_redirect_for_companies(app, _("“Customise the client portal”"))
-    roles = clean_roles(roles)
+    roles = clean_company_roles(roles, required=True)
     chosen = _clean_companies(installation, companies)
     include_future_users = bool(include_future_users)
     with transaction.atomic():
