@@ -169,6 +169,25 @@ STORAGES = {
         )
     },
 }
+# Uploaded files go to an S3-compatible object store (AWS, MinIO, Scaleway, OVH...) when
+# S3_BUCKET is set. Objects stay private: every download streams through our views, never
+# through a public or signed URL. Without keys, boto3's own chain (AWS_* variables, IAM role).
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("S3_PREFIX", "").strip("/"),
+            "default_acl": None,  # private: the bucket's own policy, never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # E-mail: SMTP by default; the demo and tests swap the backend.
 EMAIL_BACKEND = os.environ.get(

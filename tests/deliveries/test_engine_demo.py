@@ -131,7 +131,9 @@ def test_the_seed_wires_the_demo_to_the_local_sinks_once(db, settings, tmp_path)
     assert demo.point_demo_apps_at("http://127.0.0.1:9999") == 0
 
 
-def test_the_demo_sink_describes_itself(tmp_path, db):
+def test_the_demo_sink_describes_itself(tmp_path, transactional_db):
+    # start() closes the process's database connections (rundemo forks workers after it),
+    # which only a transactional test survives on PostgreSQL.
     sink = ReceiverSink()
     notices: list[str] = []
     env = sink.start(var_dir=tmp_path, notify=notices.append)

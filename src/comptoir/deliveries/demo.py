@@ -285,27 +285,21 @@ def seed_documents(firms: dict, companies: dict, uploaders: dict) -> Counter:
 def point_demo_apps_at(base_url: str) -> int:
     """Point the demo firms' HTTPS apps that send to the local receiver at ``base_url``
     (the receiver runs on another port when 8025 is taken). How many changed."""
-    from django.db import close_old_connections, connections
-
     from comptoir.store.models import Installation
 
     target = urlsplit(base_url)
     moved = 0
-    close_old_connections()
-    try:
-        for installation in Installation.objects.filter(
-            firm__slug__in=list(FIRM_WIRING), app__transport="https"
-        ):
-            url = installation.settings.get("api_url")
-            if not isinstance(url, str):
-                continue
-            parts = urlsplit(url)
-            if parts.hostname != LOCAL_HOST or parts.netloc == target.netloc:
-                continue
-            new_url = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
-            installation.settings = {**installation.settings, "api_url": new_url}
-            installation.save(update_fields=["settings", "updated_at"])
-            moved += 1
-    finally:
-        connections.close_all()
+    for installation in Installation.objects.filter(
+        firm__slug__in=list(FIRM_WIRING), app__transport="https"
+    ):
+        url = installation.settings.get("api_url")
+        if not isinstance(url, str):
+            continue
+        parts = urlsplit(url)
+        if parts.hostname != LOCAL_HOST or parts.netloc == target.netloc:
+            continue
+        new_url = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
+        installation.settings = {**installation.settings, "api_url": new_url}
+        installation.save(update_fields=["settings", "updated_at"])
+        moved += 1
     return moved

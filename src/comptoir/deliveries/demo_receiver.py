@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.db import close_old_connections, connections
+
 from comptoir.core.demo.sinks import Notify, Sink, free_port, port_is_free
 
 MAX_BODY = 64 * 1024 * 1024
@@ -172,7 +174,12 @@ class ReceiverSink(Sink):
         )
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         base = f"http://{self.host}:{self.port}"
-        moved = demo.point_demo_apps_at(base)
+        # rundemo's own process: leave no database connection behind for its children.
+        close_old_connections()
+        try:
+            moved = demo.point_demo_apps_at(base)
+        finally:
+            connections.close_all()
         if moved:
             notify(f"{moved} demo application(s) now send to {base}")
         return {"DELIVERY_ALLOW_LOOPBACK": "true"}

@@ -33,6 +33,8 @@ from typing import IO, Any, ClassVar, Literal
 
 from django.utils.translation import gettext as _
 
+from comptoir.deliveries import netguard
+
 Outcome = Literal["sent", "retry", "failed"]
 SENT: Outcome = "sent"
 RETRY: Outcome = "retry"
@@ -189,6 +191,16 @@ def retry(error: str, *, error_code: str, **kwargs: Any) -> TransportResult:
 
 def failed(error: str, *, error_code: str, **kwargs: Any) -> TransportResult:
     return TransportResult(outcome=FAILED, error=clean_text(error), error_code=error_code, **kwargs)
+
+
+def guard_refusal(exc: netguard.Refused | netguard.LookupFailed) -> TransportResult:
+    """The result for an address the outbound-address guard refused or could not resolve:
+    a refusal or a name that does not exist is permanent, any other lookup failure passes."""
+    if isinstance(exc, netguard.Refused):
+        return failed(exc.message, error_code=exc.code)
+    if exc.permanent:
+        return failed(exc.message, error_code="host_not_found")
+    return retry(exc.message, error_code="dns_error")
 
 
 class Transport(ABC):

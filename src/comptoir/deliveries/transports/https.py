@@ -43,6 +43,7 @@ from comptoir.deliveries.transports.base import (
     TransportResult,
     clean_text,
     failed,
+    guard_refusal,
     retry,
     safe_file_name,
     sent,
@@ -211,12 +212,8 @@ class HttpsTransport(Transport):
             target = netguard.vet_url(
                 destination.url, resolver=self.resolver, allow_loopback=self.allow_loopback
             )
-        except netguard.Refused as exc:
-            return failed(exc.message, error_code=exc.code)
-        except netguard.LookupFailed as exc:
-            if exc.permanent:
-                return failed(exc.message, error_code="host_not_found")
-            return retry(exc.message, error_code="dns_error")
+        except (netguard.Refused, netguard.LookupFailed) as exc:
+            return guard_refusal(exc)
 
         now = self.clock()
         timestamp = int(now)

@@ -36,6 +36,7 @@ from comptoir.deliveries.transports.base import (
     TransportResult,
     clean_text,
     failed,
+    guard_refusal,
     retry,
     safe_file_name,
     sent,
@@ -152,12 +153,8 @@ class SftpTransport(Transport):
                 resolver=self.resolver,
                 allow_loopback=self.allow_loopback,
             )
-        except netguard.Refused as exc:
-            return failed(exc.message, error_code=exc.code)
-        except netguard.LookupFailed as exc:
-            if exc.permanent:
-                return failed(exc.message, error_code="host_not_found")
-            return retry(exc.message, error_code="dns_error")
+        except (netguard.Refused, netguard.LookupFailed) as exc:
+            return guard_refusal(exc)
         path = remote_path(document, destination, idempotency_key)
         host = clean_text(destination.host, 100)
         try:
