@@ -30,7 +30,7 @@ SETTINGS_VARIABLES = {
     "STATIC_ROOT",
     "TASKS_BACKEND",
 }
-SETTINGS_PREFIXES = ("COMPTOIR_", "DJANGO_", "EMAIL_", "DELIVERY_", "DOCUMENT_")
+SETTINGS_PREFIXES = ("COMPTOIR_", "DJANGO_", "EMAIL_", "DELIVERY_", "DOCUMENT_", "S3_")
 
 
 def clean_env(var_dir: Path, **variables: str) -> dict[str, str]:

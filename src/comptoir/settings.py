@@ -183,6 +183,8 @@ if S3_BUCKET:
             "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
             "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
             "location": os.environ.get("S3_PREFIX", "").strip("/"),
+            # Reads past 5 MiB spill to a temporary file instead of staying in memory.
+            "max_memory_size": 5 * 1024 * 1024,
             "default_acl": None,  # private: the bucket's own policy, never public-read
             "querystring_auth": True,
             "file_overwrite": False,

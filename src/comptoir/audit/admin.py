@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from comptoir.audit.models import AuditEvent
+from comptoir.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log is written by services only: read-only here."""
 
     list_display = ("created_at", "firm", "actor_email", "action", "target_repr", "ip_address")
@@ -15,12 +16,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

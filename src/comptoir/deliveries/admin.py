@@ -3,24 +3,12 @@ and the services (audited); the operator looks, and resends from the firm's page
 
 from django.contrib import admin
 
+from comptoir.core.admin import ReadOnlyAdminMixin, ReadOnlyTabularInline
 from comptoir.deliveries.models import Delivery, DeliveryAttempt
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyTabularInline):
     model = DeliveryAttempt
-    extra = 0
-    can_delete = False
     fields = [
         "number",
         "started_at",
@@ -35,15 +23,9 @@ class DeliveryAttemptInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "created_at",
@@ -66,7 +48,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(ReadOnlyAdmin):
+class DeliveryAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["delivery", "number", "finished_at", "outcome", "code", "error_code"]
     list_filter = ["outcome", "error_code"]
     list_select_related = ["delivery"]

@@ -2,36 +2,18 @@
 
 from django.contrib import admin
 
+from comptoir.core.admin import ReadOnlyAdminMixin, ReadOnlyTabularInline
 from comptoir.documents.models import Document, DocumentVersion
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class DocumentVersionInline(admin.TabularInline):
+class DocumentVersionInline(ReadOnlyTabularInline):
     model = DocumentVersion
-    extra = 0
-    can_delete = False
     fields = ["number", "original_name", "size", "content_type", "sha256", "uploaded_by"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin):
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "company",
@@ -49,7 +31,7 @@ class DocumentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DocumentVersion)
-class DocumentVersionAdmin(ReadOnlyAdmin):
+class DocumentVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "original_name",
         "number",

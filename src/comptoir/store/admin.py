@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from comptoir.core.admin import NoAddOrChangeAdminMixin
 from comptoir.core.errors import ServiceError
 from comptoir.store.logos import check_catalog_svg, clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Category, Installation, LaunchEvent
@@ -133,13 +134,9 @@ class InstallationAdmin(admin.ModelAdmin):
 
 
 @admin.register(LaunchEvent)
-class LaunchEventAdmin(admin.ModelAdmin):
+class LaunchEventAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
+    """Launches are recorded by the launch view; the operator may delete old ones."""
+
     list_display = ("created_at", "app_name", "firm", "user", "company")
     list_select_related = ("firm", "user", "company")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
