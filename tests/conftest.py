@@ -53,6 +53,31 @@ def company_guest(company):
     return CompanyMembershipFactory(company=company, role="invite").user
 
 
+@pytest.fixture
+def company_collaborator(company):
+    return CompanyMembershipFactory(company=company, role="collaborateur").user
+
+
+@pytest.fixture
+def sibling_company(firm):
+    """Another client company of the same firm."""
+    return CompanyFactory(firm=firm)
+
+
+@pytest.fixture
+def other_firm_admin(other_firm):
+    return FirmMembershipFactory(firm=other_firm, role="admin").user
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Store the files of one test in its own temporary directory."""
+    root = tmp_path / "media"
+    root.mkdir(exist_ok=True)
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

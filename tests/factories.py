@@ -4,6 +4,7 @@ import itertools
 from datetime import date
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 
 from comptoir.accounts.models import User
@@ -12,6 +13,16 @@ from comptoir.firms.models import Firm, FirmMembership, FirmRole
 
 DEFAULT_PASSWORD = "mot-de-passe-solide-42"
 _siren_counter = itertools.count(100000001)
+
+PDF_BYTES = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
+
+
+def uploaded_file(
+    name: str = "facture.pdf", content: bytes = PDF_BYTES, content_type="application/pdf"
+) -> SimpleUploadedFile:
+    """A file as a browser or an API client uploads it."""
+    return SimpleUploadedFile(name, content, content_type=content_type)
 
 
 def luhn_complete(digits: str) -> str:

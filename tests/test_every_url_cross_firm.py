@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -20,11 +19,15 @@ from comptoir.assignments.models import AssignmentImport, CompanyAssignment, Rol
 from comptoir.deliveries.models import Delivery
 from comptoir.documents.services import document_upload
 from comptoir.store.models import App, Installation
-from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory
+from tests.factories import (
+    CompanyFactory,
+    CompanyMembershipFactory,
+    FirmMembershipFactory,
+    uploaded_file,
+)
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>'
 
 # URLs without tenant objects in them, tested elsewhere.
@@ -96,7 +99,7 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
         actor=admin,
         company=company,
         folder="achats",
-        file=SimpleUploadedFile("facture.pdf", PDF, content_type="application/pdf"),
+        file=uploaded_file(),
     )
     delivery = Delivery.objects.create(
         firm=other_firm,
@@ -299,7 +302,7 @@ def test_every_endpoint_answers_404_with_another_firms_objects(theirs, our_users
         for method, template in _endpoints_with_parameters():
             path = template.format(**params)
             if (method, template) in MULTIPART:
-                upload = SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+                upload = uploaded_file("a.pdf")
                 response = api_client.client.post(
                     f"/api/v1{path}", {"file": upload, "folder": "achats"}
                 )

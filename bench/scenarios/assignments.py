@@ -11,11 +11,10 @@ off for them. The company home page is a read: its query count must not move wit
 import uuid
 
 from django.db import connection, transaction
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from bench.generate import PASSWORD, generate_firm
+from bench.pages import PageScenario
 from bench.registry import Scenario, ScenarioError, register
 
 ROLES = ("administrateur", "collaborateur", "collaborateur", "invite", "collaborateur")
@@ -302,7 +301,7 @@ class RoleGrantAll(_RolledBack):
 
 
 @register
-class CompanyHome(Scenario):
+class CompanyHome(PageScenario):
     name = "company_home"
     description = (
         "GET /entreprise/ (core:company_home) as a company user; size = companies, "
@@ -351,37 +350,21 @@ class CompanyHome(Scenario):
             batch_size=5000,
         )
         self.company_id = companies[0]
-        self.user_id = members[self.company_id][0]
         self.expected = sum(1 for i in range(count) if i % 5)
         from comptoir.accounts.models import User
 
-        self.client = Client()
-        self.client.force_login(User.objects.get(pk=self.user_id))
-        self.session_key = self.client.session.session_key
-        self.url = reverse("core:company_home")
+        self.log_in(User.objects.get(pk=members[self.company_id][0]))
+        self.use_url("core:company_home")
 
     def run(self) -> None:
-        response = self.client.get(self.url)
-        if response.status_code != 200:
-            raise ScenarioError(f"{self.url} answered {response.status_code}")
-        tiles = response.content.count(b'class="tile"')
+        tiles = self.get().content.count(b'class="tile"')
         if tiles != self.expected:
             raise ScenarioError(f"{tiles} tiles instead of {self.expected}")
 
     def baseline(self) -> None:
         """Session, user, the company membership (context), then the tiles."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT session_data FROM django_session WHERE session_key = %s"
-                " AND expire_date > %s",
-                [self.session_key, timezone.now()],
-            )
-            cursor.fetchall()
-            cursor.execute(
-                "SELECT id, email, full_name, is_active FROM accounts_user WHERE id = %s",
-                [self.user_id],
-            )
-            cursor.fetchall()
+            self.read_session_and_user(cursor)
             cursor.execute(
                 "SELECT m.id, m.role, c.id, c.name, c.fiscal_year_start, c.fiscal_year_end,"
                 " f.id, f.name, f.slug, f.brand_colour, f.logo"

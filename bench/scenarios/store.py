@@ -6,12 +6,10 @@ custom apps are there too, so that the firm filter has something to filter.
 """
 
 from django.db import connection
-from django.test import Client
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
 from bench.generate import generate_firm
-from bench.registry import Scenario, ScenarioError, register
+from bench.pages import PageScenario
+from bench.registry import ScenarioError, register
 
 SIZES = (100, 300, 1_000)
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>'
@@ -90,51 +88,23 @@ def build_store(size: int):
     return generated, installed
 
 
-class _StoreScenario(Scenario):
+class _StoreScenario(PageScenario):
     sizes = SIZES
     url_name = ""
 
     def setup(self, size: int) -> None:
-        try:
-            self.url = reverse(self.url_name)
-        except NoReverseMatch:
-            raise ScenarioError(f"the URL {self.url_name} does not exist yet") from None
+        self.use_url(self.url_name)
         generated, installed = build_store(size)
         self.firm_id = generated.firm.pk
-        self.user_id = generated.admin.pk
         self.expected = [
             app.name for app in installed if app.type == "redirect" and app.audience != "company"
         ][-1]
-        self.client = Client()
-        self.client.force_login(generated.admin)
-        self.session_key = self.client.session.session_key
+        self.log_in(generated.admin)
 
     def run(self) -> None:
-        response = self.client.get(self.url)
-        if response.status_code != 200:
-            raise ScenarioError(f"{self.url} answered {response.status_code}")
+        response = self.get()
         if self.expected.encode() not in response.content:
             raise ScenarioError(f"{self.url} does not show {self.expected!r}")
-
-    def _context_reads(self, cursor) -> None:
-        """Session, user and the firm membership, as every firm page reads them."""
-        cursor.execute(
-            "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > %s",
-            [self.session_key, timezone.now()],
-        )
-        cursor.fetchall()
-        cursor.execute(
-            "SELECT id, email, full_name, is_active FROM accounts_user WHERE id = %s",
-            [self.user_id],
-        )
-        cursor.fetchall()
-        cursor.execute(
-            "SELECT m.id, m.role, f.id, f.name, f.slug, f.brand_colour, f.logo"
-            " FROM firms_firmmembership m JOIN firms_firm f ON f.id = m.firm_id"
-            " WHERE m.user_id = %s",
-            [self.user_id],
-        )
-        cursor.fetchall()
 
 
 @register
@@ -151,7 +121,7 @@ class StorePage(_StoreScenario):
             " c.slug, c.name_fr, c.name_en"
         )
         with connection.cursor() as cursor:
-            self._context_reads(cursor)
+            self.read_firm_context(cursor)
             cursor.execute('SELECT id, slug, name_fr, name_en FROM store_category ORDER BY "order"')
             cursor.fetchall()
             cursor.execute(
@@ -182,7 +152,7 @@ class FirmHome(_StoreScenario):
 
     def baseline(self) -> None:
         with connection.cursor() as cursor:
-            self._context_reads(cursor)
+            self.read_firm_context(cursor)
             cursor.execute(
                 "SELECT i.id, a.id, a.name, a.logo_version FROM store_installation i"
                 " JOIN store_app a ON a.id = i.app_id"

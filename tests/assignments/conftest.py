@@ -4,8 +4,9 @@ import itertools
 
 import pytest
 
+from comptoir.assignments import services
 from comptoir.store.models import App, Installation
-from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory
+from tests.factories import CompanyMembershipFactory
 
 _slugs = itertools.count(1)
 
@@ -123,23 +124,25 @@ def firm_only_app(db):
 
 
 @pytest.fixture
-def company_collaborator(company):
-    return CompanyMembershipFactory(company=company, role="collaborateur").user
-
-
-@pytest.fixture
-def sibling_company(firm):
-    return CompanyFactory(firm=firm)
-
-
-@pytest.fixture
-def other_firm_admin(other_firm):
-    return FirmMembershipFactory(firm=other_firm, role="admin").user
-
-
-@pytest.fixture
 def other_installation(other_firm, redirect_app):
     return install(other_firm, redirect_app)
+
+
+@pytest.fixture
+def other_user(other_firm_admin, other_installation, other_company):
+    """A user of another firm's company, which has that firm's app and a living role rule."""
+    user = CompanyMembershipFactory(company=other_company).user
+    services.assignment_create(
+        actor=other_firm_admin, installation=other_installation, company=other_company
+    )
+    services.role_grant_create(
+        actor=other_firm_admin,
+        installation=other_installation,
+        companies="all",
+        roles=["invite"],
+        include_future_users=True,
+    )
+    return user
 
 
 def connector_settings(n: int = 1, **overrides) -> dict:

@@ -319,19 +319,8 @@ def call(api, method, path, data):
 
 
 def test_another_firms_objects_are_404_on_every_endpoint(
-    admin_api, other_firm, other_firm_admin, other_installation, other_company
+    admin_api, other_user, other_installation, other_company
 ):
-    other_user = CompanyMembershipFactory(company=other_company).user
-    services.assignment_create(
-        actor=other_firm_admin, installation=other_installation, company=other_company
-    )
-    services.role_grant_create(
-        actor=other_firm_admin,
-        installation=other_installation,
-        companies="all",
-        roles=["invite"],
-        include_future_users=True,
-    )
     before = (
         CompanyAssignment.objects.count(),
         RoleGrant.objects.count(),

@@ -315,19 +315,8 @@ def firm_urls(installation, company, user, import_id=1, grant_id=1):
 
 
 def test_another_firms_objects_are_404_on_every_page(
-    admin, other_firm_admin, other_installation, other_company
+    admin, other_firm_admin, other_user, other_installation, other_company
 ):
-    other_user = CompanyMembershipFactory(company=other_company).user
-    services.assignment_create(
-        actor=other_firm_admin, installation=other_installation, company=other_company
-    )
-    services.role_grant_create(
-        actor=other_firm_admin,
-        installation=other_installation,
-        companies="all",
-        roles=["invite"],
-        include_future_users=True,
-    )
     stored = services.assignment_import_store(
         actor=other_firm_admin,
         installation=other_installation,

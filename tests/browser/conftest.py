@@ -5,9 +5,14 @@ install``. Without it the tests skip locally, and fail when ``CI=true``: CI must
 """
 
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.factories import DEFAULT_PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
 # check the database are still plain synchronous calls.
@@ -45,6 +50,64 @@ def browser_context_args(browser_context_args):
         "locale": "fr-FR",
         "viewport": {"width": 1280, "height": 860},
     }
+
+
+class _PartnerPage(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def partner_site():
+    """Start real local web sites for tiles to open: ``partner_site(title, heading, path)``
+    serves a page with that title and heading and answers its URL at ``path``."""
+    servers = []
+
+    def start(title: str, heading: str, path: str) -> str:
+        body = f"<!doctype html><title>{title}</title><h1>{heading}</h1>".encode()
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), type("PartnerPage", (_PartnerPage,), {"body": body})
+        )
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def log_in(page, base_url: str, user, *, landing: str | None = None) -> None:
+    """Log ``user`` in through the login form; with ``landing``, wait until that page shows."""
+    page.goto(f"{base_url}/connexion/")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    if landing is not None:
+        expect(page).to_have_url(f"{base_url}{landing}")
+
+
+def open_tile(page, installation_id: int):
+    """Check that the app's tile opens in a new tab without an opener, click it, and return
+    the new tab once loaded."""
+    tile = page.locator(f"a.tile[href='/apps/{installation_id}/open']")
+    expect(tile).to_have_attribute("target", "_blank")
+    expect(tile).to_have_attribute("rel", "noopener noreferrer")
+    with page.expect_popup() as popup_info:
+        tile.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    return popup
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ company logs in and opens the tile (a local HTTP server plays the partner)."""
 
 import csv
 import io
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
@@ -14,8 +12,8 @@ from playwright.sync_api import expect
 from comptoir.assignments.models import CompanyAssignment, UserAccess
 from comptoir.store.models import LaunchEvent
 from tests.assignments.conftest import CONNECTOR_SCHEMA, install, make_app
+from tests.browser.conftest import log_in, open_tile
 from tests.factories import (
-    DEFAULT_PASSWORD,
     CompanyFactory,
     CompanyMembershipFactory,
     FirmFactory,
@@ -25,26 +23,9 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 
-class PartnerSite(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<!doctype html><title>Banque en ligne</title><h1>Banque partenaire</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def partner_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), PartnerSite)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/banque"
-    server.shutdown()
-    server.server_close()
+def partner_url(partner_site):
+    return partner_site("Banque en ligne", "Banque partenaire", "/banque")
 
 
 @pytest.fixture
@@ -85,14 +66,6 @@ def setup(transactional_db, partner_url):
     }
 
 
-def log_in(page, live_server, user, landing):
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(f"{live_server.url}{landing}")
-
-
 def write(tmp_path, name, lines) -> str:
     path = tmp_path / name
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
@@ -108,7 +81,7 @@ def test_import_then_customise_the_client_portal(
     live_server, page, setup, tmp_path, partner_url, screenshot
 ):
     first, second = setup["first"], setup["second"]
-    log_in(page, live_server, setup["admin"], "/cabinet/")
+    log_in(page, live_server.url, setup["admin"], landing="/cabinet/")
 
     # ⚙ on the connector's row of the Store page leads to its page; tab "Importer".
     page.goto(f"{live_server.url}/cabinet/parametres/applications/")
@@ -191,15 +164,9 @@ def test_import_then_customise_the_client_portal(
 
     # The collaborateur logs in: the tile opens the partner in a new tab.
     page.context.clear_cookies()
-    log_in(page, live_server, setup["collaborator"], "/entreprise/")
-    tile = page.locator(f"a.tile[href='/apps/{setup['bank'].pk}/open']")
-    expect(tile).to_have_attribute("target", "_blank")
-    expect(tile).to_have_attribute("rel", "noopener noreferrer")
+    log_in(page, live_server.url, setup["collaborator"], landing="/entreprise/")
     screenshot("company-home")
-    with page.expect_popup() as popup_info:
-        tile.click()
-    popup = popup_info.value
-    popup.wait_for_load_state()
+    popup = open_tile(page, setup["bank"].pk)
     assert popup.url == partner_url
     expect(popup.get_by_role("heading", name="Banque partenaire")).to_be_visible()
     assert LaunchEvent.objects.filter(installation=setup["bank"], company=first).count() == 1

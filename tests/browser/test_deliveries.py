@@ -16,10 +16,11 @@ from playwright.sync_api import expect
 
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
-from tests.deliveries.connections import PDF, connect, email_app, https_app, new_secret
+from tests.browser.conftest import log_in
+from tests.deliveries.connections import connect, connect_https, email_app, use_smtp
 from tests.deliveries.servers import HttpServer, Reply, SmtpServer
 from tests.factories import (
-    DEFAULT_PASSWORD,
+    PDF_BYTES,
     CompanyFactory,
     CompanyMembershipFactory,
     FirmFactory,
@@ -35,10 +36,7 @@ def partners(settings, tmp_path):
     http = HttpServer().start()
     http.default = Reply(status=500, body=b'{"message": "maintenance en cours"}')
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    use_smtp(settings, smtp)
     settings.DELIVERY_ALLOW_LOOPBACK = True
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     yield smtp, http
@@ -59,19 +57,8 @@ def space(transactional_db, partners):
         firm_settings={"bot_sender": "robot@cabinet-durand.example"},
         company_settings={"email_achats": "achat.martin@box.saisix.example"},
     )
-    connect(
-        company,
-        https_app(name="Automatiser Facturea"),
-        firm_settings={"api_url": http.url("/factures"), "api_key": new_secret()},
-    )
+    connect_https(company, http.url("/factures"), name="Automatiser Facturea")
     return {"accountant": accountant, "baker": baker, "smtp": smtp, "http": http}
-
-
-def log_in(page, base_url, user):
-    page.goto(f"{base_url}/connexion/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def run_worker(delivery, *, after=timedelta(seconds=1)):
@@ -96,7 +83,7 @@ def test_upload_is_delivered_and_the_history_fills_in(live_server, browser, spac
     log_in(page, live_server.url, space["baker"])
     page.goto(f"{live_server.url}/entreprise/documents/")
     page.get_by_label("Fichier").set_input_files(
-        {"name": "facture-farine.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        {"name": "facture-farine.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
     )
     page.get_by_label("Dossier", exact=True).select_option(label="Achats")
     page.get_by_role("button", name="Déposer").click()

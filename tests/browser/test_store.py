@@ -4,14 +4,13 @@ local HTTP server plays the partner), creates a custom app and removes an app af
 the impact; a collaborator sees no unused list."""
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
 
 from comptoir.store.models import App, Installation, LaunchEvent
-from tests.factories import DEFAULT_PASSWORD, FirmFactory, FirmMembershipFactory
+from tests.browser.conftest import log_in, open_tile
+from tests.factories import FirmFactory, FirmMembershipFactory
 from tests.store.factories import AppFactory, CategoryFactory, InstallationFactory
 
 pytestmark = pytest.mark.browser
@@ -19,28 +18,10 @@ pytestmark = pytest.mark.browser
 STORE_PATH = "/cabinet/parametres/applications/"
 
 
-class PartnerSite(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<!doctype html><title>Agenda partenaire</title><h1>Agenda partenaire</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def partner_url():
+def partner_url(partner_site):
     """A real local web site for the tile to open."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), PartnerSite)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/agenda"
-    server.shutdown()
-    server.server_close()
+    return partner_site("Agenda partenaire", "Agenda partenaire", "/agenda")
 
 
 @pytest.fixture
@@ -64,20 +45,12 @@ def store(transactional_db, partner_url):
     return {"admin": admin, "collaborator": collaborator, "agenda": agenda, "old": old}
 
 
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(f"{live_server.url}/cabinet/")
-
-
 def card(page, section, slug):
     return page.locator(f"#{section} article[data-app='{slug}']")
 
 
 def test_admin_manages_the_store(live_server, page, store, partner_url, screenshot):
-    log_in(page, live_server, store["admin"])
+    log_in(page, live_server.url, store["admin"], landing="/cabinet/")
     page.goto(f"{live_server.url}/cabinet/parametres/")
     page.locator(f".subnav a[href='{STORE_PATH}']").click()
     expect(page).to_have_url(f"{live_server.url}{STORE_PATH}")
@@ -111,14 +84,8 @@ def test_admin_manages_the_store(live_server, page, store, partner_url, screensh
 
     # Its tile on the firm home page opens the partner in a new tab.
     page.goto(f"{live_server.url}/cabinet/")
-    tile = page.locator(f"a.tile[href='/apps/{installation.pk}/open']")
-    expect(tile).to_have_attribute("target", "_blank")
-    expect(tile).to_have_attribute("rel", "noopener noreferrer")
     screenshot("firm-home-tiles")
-    with page.expect_popup() as popup_info:
-        tile.click()
-    popup = popup_info.value
-    popup.wait_for_load_state()
+    popup = open_tile(page, installation.pk)
     assert popup.url == partner_url
     expect(popup.get_by_role("heading", name="Agenda partenaire")).to_be_visible()
     popup.close()
@@ -153,7 +120,7 @@ def test_admin_manages_the_store(live_server, page, store, partner_url, screensh
 
 
 def test_collaborator_sees_no_unused_list(live_server, page, store):
-    log_in(page, live_server, store["collaborator"])
+    log_in(page, live_server.url, store["collaborator"], landing="/cabinet/")
     page.goto(f"{live_server.url}{STORE_PATH}")
     expect(card(page, "my-space", "vieil-outil")).to_be_visible()
     expect(page.locator("#unused")).to_have_count(0)

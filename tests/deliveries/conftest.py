@@ -8,7 +8,9 @@ address from the test suite — and tests can assert that no connection was made
 import socket
 
 import pytest
+from django.utils import translation
 
+from tests.deliveries.connections import connect_https
 from tests.deliveries.servers import HttpServer, SmtpServer, is_loopback
 
 
@@ -77,3 +79,16 @@ def http_server(_http_server):
 @pytest.fixture
 def allow_loopback(settings):
     settings.DELIVERY_ALLOW_LOOPBACK = True
+
+
+@pytest.fixture
+def english():
+    """Messages are checked in English (the source language), whatever the .po holds."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def connection(company, http_server, allow_loopback):
+    """``company`` connected to an HTTPS app that posts to the local HTTP server."""
+    return connect_https(company, http_server.url())

@@ -7,17 +7,20 @@ import hashlib
 import hmac
 import json
 import secrets
+from datetime import timedelta
 from email import message_from_bytes, policy
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from comptoir.assignments.models import CompanyAssignment
+from comptoir.deliveries import engine
+from comptoir.deliveries.models import Delivery
 from comptoir.documents import services as document_services
 from comptoir.store.models import Installation
 from comptoir.store.schema import COMPANY, FIRM, validate_settings
+from tests.deliveries.servers import Reply
+from tests.factories import PDF_BYTES, uploaded_file
 from tests.store.factories import AutomationAppFactory
-
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 EMAIL_SCHEMA = [
     {
@@ -89,14 +92,6 @@ HTTPS_SCHEMA = [
 ]
 
 
-def use_temp_media(settings, tmp_path):
-    """Store the uploaded files of one test in its own temporary directory."""
-    root = tmp_path / "media"
-    root.mkdir(exist_ok=True)
-    settings.MEDIA_ROOT = str(root)
-    return root
-
-
 def use_smtp(settings, smtp_server):
     """Send the e-mail deliveries to the local aiosmtpd server."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -108,6 +103,11 @@ def use_smtp(settings, smtp_server):
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
     return smtp_server
+
+
+def later():
+    """A clock one second ahead, so that a delivery planned "now" is due."""
+    return timezone.now() + timedelta(seconds=1)
 
 
 def new_secret() -> str:
@@ -172,14 +172,35 @@ def connect(
     )
 
 
-def upload(actor, company, folder="achats", content=PDF, name="facture.pdf", title=None):
+def connect_https(company, url: str, *, company_settings=None, **app_fields):
+    """Connect an HTTPS app like Horizon, posting to ``url`` with a fresh signing secret."""
+    return connect(
+        company,
+        https_app(**app_fields),
+        firm_settings={"api_url": url, "api_key": new_secret()},
+        company_settings=company_settings,
+    )
+
+
+def upload(actor, company, folder="achats", content=PDF_BYTES, name="facture.pdf", title=None):
     return document_services.document_upload(
         actor=actor,
         company=company,
         folder=folder,
-        file=SimpleUploadedFile(name, content, content_type="application/octet-stream"),
+        file=uploaded_file(name, content, content_type="application/octet-stream"),
         title=title,
     )
+
+
+def sent_failed_pending(actor, company, http_server, refusal: str) -> list:
+    """Three uploads to a connected HTTPS app: the first sent, the second refused (HTTP 400
+    with ``refusal`` as the partner's message), the third pending; returns the documents."""
+    documents = [upload(actor, company, title=f"Facture {n}") for n in range(3)]
+    sent, failed, _pending = Delivery.objects.order_by("id")
+    engine.process_delivery(sent.pk, clock=later)
+    http_server.script(Reply(status=400, body=json.dumps({"message": refusal}).encode()))
+    engine.process_delivery(failed.pk, clock=later)
+    return documents
 
 
 def sha256(data: bytes) -> str:

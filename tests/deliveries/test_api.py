@@ -13,53 +13,27 @@ from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
 from tests.deliveries.connections import (
     connect,
+    connect_https,
     email_app,
-    https_app,
-    new_secret,
+    later,
+    sent_failed_pending,
     upload,
-    use_temp_media,
 )
-from tests.deliveries.servers import Reply
 from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory
 
-
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
-
-
-def later():
-    return timezone.now() + timedelta(seconds=1)
-
-
-@pytest.fixture
-def connection(company, http_server, allow_loopback):
-    return connect(
-        company,
-        https_app(),
-        firm_settings={"api_url": http_server.url(), "api_key": new_secret()},
-    )
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
 def history(firm_admin, connection, company, http_server):
     """Three deliveries of ``company``: sent, failed (1 attempt each), pending."""
-    documents = [upload(firm_admin, company, title=f"Facture {n}") for n in range(3)]
-    sent, failed, _pending = Delivery.objects.order_by("id")
-    engine.process_delivery(sent.pk, clock=later)
-    http_server.script(Reply(status=400, body=b'{"message": "bad dossier"}'))
-    engine.process_delivery(failed.pk, clock=later)
-    return documents
+    return sent_failed_pending(firm_admin, company, http_server, refusal="bad dossier")
 
 
 @pytest.fixture
 def other_firm_delivery(other_company, http_server, allow_loopback):
     admin = FirmMembershipFactory(firm=other_company.firm).user
-    connect(
-        other_company,
-        https_app(name="Autre appli"),
-        firm_settings={"api_url": http_server.url(), "api_key": new_secret()},
-    )
+    connect_https(other_company, http_server.url(), name="Autre appli")
     upload(admin, other_company)
     return Delivery.objects.get(firm=other_company.firm)
 

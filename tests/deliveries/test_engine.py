@@ -6,14 +6,13 @@ import base64
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery, DeliveryAttempt
 from comptoir.deliveries.policy import MAX_ATTEMPTS, RETRY_SCHEDULE
 from comptoir.deliveries.transports.email import message_id_for
 from tests.deliveries.connections import (
-    PDF,
     attachment_bytes,
     connect,
     email_app,
@@ -27,21 +26,11 @@ from tests.deliveries.connections import (
     signature_valid,
     upload,
     use_smtp,
-    use_temp_media,
 )
 from tests.deliveries.servers import Reply
+from tests.factories import PDF_BYTES
 
-
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are checked in English (the source language), whatever the .po holds."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("media_root", "english")
 
 
 class Clock:
@@ -111,7 +100,7 @@ def run(delivery, clock, **kwargs) -> str:
 def test_email_arrives_with_the_versions_bytes_and_a_message_id_from_the_key(
     firm_admin, email_connection, smtp_server, clock
 ):
-    content = PDF + b"% unique invoice 2026-0042\n"
+    content = PDF_BYTES + b"% unique invoice 2026-0042\n"
     document = upload(firm_admin, email_connection.company, content=content, title="Facture 42")
     delivery = one_delivery()
 
@@ -362,7 +351,7 @@ def test_a_file_too_large_fails_at_once_without_connecting(
 ):
     connect(
         company,
-        https_app(max_file_size=len(PDF) - 1),
+        https_app(max_file_size=len(PDF_BYTES) - 1),
         firm_settings={"api_url": http_server.url(), "api_key": new_secret()},
     )
     upload(firm_admin, company)

@@ -1,7 +1,6 @@
 """The demo's side of deliveries: the local HTTP receiver (signatures, files kept, partners in
 trouble) with the real engine, and the seed that wires the demo firms to the local sinks."""
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,16 @@ from comptoir.deliveries.models import Delivery
 from comptoir.store.models import Installation
 from comptoir.store.schema import reveal_settings
 from tests.deliveries.connections import (
-    PDF,
     connect,
     https_app,
+    later,
     new_secret,
     sha256,
     upload,
-    use_temp_media,
 )
+from tests.factories import PDF_BYTES
 
-
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
-
-
-def later():
-    return timezone.now() + timedelta(seconds=1)
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
@@ -58,7 +50,7 @@ def send_to(receiver, company, actor, path, secret=demo.DEMO_WEBHOOK_SECRET) -> 
         https_app(),
         firm_settings={"api_url": receiver.base + path, "api_key": secret},
     )
-    upload(actor, company, content=PDF + b"% demo\n")
+    upload(actor, company, content=PDF_BYTES + b"% demo\n")
     return Delivery.objects.get()
 
 

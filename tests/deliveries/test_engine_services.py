@@ -1,9 +1,7 @@
 """Cancellations when an app is taken back or removed (the history stays), and "Renvoyer"."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from comptoir.assignments.services import assignment_unassign
 from comptoir.audit.models import AuditEvent
@@ -15,38 +13,20 @@ from comptoir.store.removal import compute_impact
 from comptoir.store.services import installation_remove
 from tests.deliveries.connections import (
     connect,
+    connect_https,
     email_app,
-    https_app,
-    new_secret,
+    later,
     upload,
-    use_temp_media,
 )
 from tests.deliveries.servers import Reply
 from tests.factories import CompanyFactory
 
-
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("media_root", "english")
 
 
 @pytest.fixture
 def connection(company, http_server, allow_loopback):
-    return connect(
-        company,
-        https_app(),
-        firm_settings={"api_url": http_server.url("/ok"), "api_key": new_secret()},
-    )
-
-
-def later():
-    return timezone.now() + timedelta(seconds=1)
+    return connect_https(company, http_server.url("/ok"))
 
 
 def three_deliveries(actor, company):

@@ -6,30 +6,18 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
 from comptoir.deliveries.policy import MAX_ATTEMPTS
 from comptoir.deliveries.sweep import sweep
 from tests.deliveries.connections import (
-    connect,
-    https_app,
-    new_secret,
+    connect_https,
     upload,
-    use_temp_media,
 )
 
-
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("media_root", "english")
 
 
 @pytest.fixture
@@ -42,11 +30,7 @@ def dummy_queue(settings):
 
 @pytest.fixture
 def delivery(firm_admin, company, http_server, allow_loopback):
-    connect(
-        company,
-        https_app(),
-        firm_settings={"api_url": http_server.url(), "api_key": new_secret()},
-    )
+    connect_https(company, http_server.url())
     upload(firm_admin, company)
     return Delivery.objects.get()
 

@@ -12,22 +12,17 @@ from comptoir.deliveries.models import Delivery
 from comptoir.deliveries.transports.base import IDEMPOTENCY_KEY_RE
 from comptoir.documents import services as document_services
 from tests.deliveries.connections import (
-    PDF,
     connect,
     email_app,
     generic_email_app,
     https_app,
     new_secret,
     upload,
-    use_temp_media,
 )
-from tests.factories import CompanyFactory
+from tests.factories import PDF_BYTES, CompanyFactory
 from tests.store.factories import AppFactory
 
-
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
@@ -267,7 +262,7 @@ def test_a_new_version_is_sent_again(firm_admin, saisix):
     document = upload(firm_admin, saisix.company)
 
     document_services.document_version_add(
-        actor=firm_admin, document=document, file=SimpleUploadedFile("v2.pdf", PDF + b"%v2\n")
+        actor=firm_admin, document=document, file=SimpleUploadedFile("v2.pdf", PDF_BYTES + b"%v2\n")
     )
 
     numbers = sorted(Delivery.objects.values_list("version__number", flat=True))

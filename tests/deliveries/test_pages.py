@@ -1,40 +1,33 @@
 """Send-history pages: the firm-wide list, "Renvoyer", the version's history on the document
 page and its self-refreshing partial; 404 outside the firm or the company."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from comptoir.audit.models import AuditEvent
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
 from tests.conftest import client_for
 from tests.deliveries.connections import (
-    PDF,
     connect,
     email_app,
-    https_app,
-    new_secret,
+    later,
+    sent_failed_pending,
     upload,
-    use_temp_media,
 )
-from tests.deliveries.servers import Reply
-from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory
+from tests.factories import (
+    PDF_BYTES,
+    CompanyFactory,
+    CompanyMembershipFactory,
+    FirmMembershipFactory,
+)
 
 INDEX = reverse("deliveries:index")
 
 
-@pytest.fixture(autouse=True)
-def _temp_media(settings, tmp_path):
-    use_temp_media(settings, tmp_path)
-
-
-def later():
-    return timezone.now() + timedelta(seconds=1)
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def history_url(document, number=1):
@@ -42,23 +35,9 @@ def history_url(document, number=1):
 
 
 @pytest.fixture
-def connection(company, http_server, allow_loopback):
-    return connect(
-        company,
-        https_app(),
-        firm_settings={"api_url": http_server.url(), "api_key": new_secret()},
-    )
-
-
-@pytest.fixture
 def history(firm_admin, connection, company, http_server):
     """Facture 0 sent, Facture 1 failed, Facture 2 pending."""
-    documents = [upload(firm_admin, company, title=f"Facture {n}") for n in range(3)]
-    sent, failed, _pending = Delivery.objects.order_by("id")
-    engine.process_delivery(sent.pk, clock=later)
-    http_server.script(Reply(status=400, body=b'{"message": "dossier inconnu"}'))
-    engine.process_delivery(failed.pk, clock=later)
-    return documents
+    return sent_failed_pending(firm_admin, company, http_server, refusal="dossier inconnu")
 
 
 def rows(response) -> list[str]:
@@ -198,7 +177,7 @@ def test_the_document_page_costs_the_same_queries_for_1_or_6_versions(
         document_version_add(
             actor=firm_admin,
             document=document,
-            file=SimpleUploadedFile(f"v{n}.pdf", PDF + f"%{n}\n".encode()),
+            file=SimpleUploadedFile(f"v{n}.pdf", PDF_BYTES + f"%{n}\n".encode()),
         )
     for delivery in Delivery.objects.all():
         engine.process_delivery(delivery.pk, clock=later)

@@ -5,7 +5,8 @@ import hashlib
 import pytest
 
 from comptoir.documents.models import Document, DocumentVersion
-from tests.documents.conftest import PDF_BYTES, PNG_BYTES, stored_files, upload
+from tests.documents.conftest import stored_files
+from tests.factories import PDF_BYTES, PNG_BYTES, uploaded_file
 
 
 def post_multipart(api, path, data):
@@ -18,7 +19,7 @@ def test_upload_answers_201_with_the_document_and_version_1(company, firm_collab
         api,
         f"/companies/{company.pk}/documents",
         {
-            "file": upload("Ticket resto.png", PNG_BYTES),
+            "file": uploaded_file("Ticket resto.png", PNG_BYTES),
             "folder": "notes_de_frais",
             "fiscal_year": "2026-01-01",
             "month": "2026-04",
@@ -50,7 +51,7 @@ def test_upload_with_only_file_and_folder(company, company_admin, api_as):
     response = post_multipart(
         api_as(company_admin),
         f"/companies/{company.pk}/documents",
-        {"file": upload(), "folder": "achats"},
+        {"file": uploaded_file(), "folder": "achats"},
     )
     assert response.status_code == 201
     assert response.json()["month"] is None
@@ -76,9 +77,9 @@ def test_bad_uploads_are_refused_clearly(
     company, firm_admin, api_as, media_root, data, status, code
 ):
     if data.get("file") is True:
-        data["file"] = upload()
+        data["file"] = uploaded_file()
     elif data.get("file") == b"":
-        data["file"] = upload(content=b"")
+        data["file"] = uploaded_file(content=b"")
     response = post_multipart(api_as(firm_admin), f"/companies/{company.pk}/documents", data)
     assert response.status_code == status, response.content
     error = response.json()["error"]
@@ -93,7 +94,7 @@ def test_too_large_is_413(company, firm_admin, api_as, settings, media_root):
     response = post_multipart(
         api_as(firm_admin),
         f"/companies/{company.pk}/documents",
-        {"file": upload(), "folder": "achats"},
+        {"file": uploaded_file(), "folder": "achats"},
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "file_too_large"
@@ -116,7 +117,7 @@ def test_new_version_answers_201(document, company_collaborator, api_as):
     response = post_multipart(
         api_as(company_collaborator),
         f"/documents/{document.pk}/versions",
-        {"file": upload("facture corrigée.pdf", content)},
+        {"file": uploaded_file("facture corrigée.pdf", content)},
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -151,7 +152,7 @@ def test_download_names_are_safe_in_the_header(company, firm_admin, api_as):
     created = post_multipart(
         api,
         f"/companies/{company.pk}/documents",
-        {"file": upload('relevé "mars"\r\nX-Evil: 1.pdf'), "folder": "banque"},
+        {"file": uploaded_file('relevé "mars"\r\nX-Evil: 1.pdf'), "folder": "banque"},
     ).json()
     response = api.get(f"/documents/{created['id']}/versions/1/file")
     disposition = response["Content-Disposition"]
@@ -196,10 +197,10 @@ def test_document_list_filters_and_paginates(company, firm_admin, api_as):
         post_multipart(
             api,
             f"/companies/{company.pk}/documents",
-            {"file": upload(f"a{i}.pdf"), "folder": "achats", "month": "2026-02"},
+            {"file": uploaded_file(f"a{i}.pdf"), "folder": "achats", "month": "2026-02"},
         )
     post_multipart(
-        api, f"/companies/{company.pk}/documents", {"file": upload(), "folder": "ventes"}
+        api, f"/companies/{company.pk}/documents", {"file": uploaded_file(), "folder": "ventes"}
     )
 
     everything = api.get(f"/companies/{company.pk}/documents").json()
@@ -221,7 +222,7 @@ def test_document_list_filters_and_paginates(company, firm_admin, api_as):
 def test_company_users_act_in_their_company_context(company, company_admin, api_as):
     api = api_as(company_admin, HTTP_X_COMPTOIR_COMPANY=str(company.pk))
     response = post_multipart(
-        api, f"/companies/{company.pk}/documents", {"file": upload(), "folder": "a_classer"}
+        api, f"/companies/{company.pk}/documents", {"file": uploaded_file(), "folder": "a_classer"}
     )
     assert response.status_code == 201
     assert api.get(f"/companies/{company.pk}/folders").json()["company"] == company.pk
@@ -251,7 +252,7 @@ def test_a_file_spooled_to_disk_keeps_its_exact_bytes(company, firm_admin, api_a
     created = post_multipart(
         api,
         f"/companies/{company.pk}/documents",
-        {"file": upload("gros.pdf", content), "folder": "achats"},
+        {"file": uploaded_file("gros.pdf", content), "folder": "achats"},
     )
     assert created.status_code == 201
     assert created.json()["versions"][0]["sha256"] == hashlib.sha256(content).hexdigest()

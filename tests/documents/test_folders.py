@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from comptoir.documents import folders, selectors, services
-from tests.documents.conftest import upload
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, uploaded_file
 
 KEYS = ["achats", "ventes", "notes_de_frais", "administratif", "social", "banque", "a_classer"]
 
@@ -69,15 +68,17 @@ def _node(tree, key):
 
 
 def test_tree_lists_every_folder_with_the_current_and_previous_fiscal_years(company, firm_admin):
-    services.document_upload(actor=firm_admin, company=company, folder="achats", file=upload())
     services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload(), month="2026-03"
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file()
     )
     services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload(), month="2025-11"
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file(), month="2026-03"
     )
     services.document_upload(
-        actor=firm_admin, company=company, folder="banque", file=upload(), month="2026-03"
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file(), month="2025-11"
+    )
+    services.document_upload(
+        actor=firm_admin, company=company, folder="banque", file=uploaded_file(), month="2026-03"
     )
     tree = selectors.folder_tree(company=company)
     assert [node.key for node in tree] == KEYS
@@ -98,7 +99,11 @@ def test_tree_lists_every_folder_with_the_current_and_previous_fiscal_years(comp
 
 def test_tree_keeps_fiscal_years_that_hold_documents(company, firm_admin):
     services.document_upload(
-        actor=firm_admin, company=company, folder="social", file=upload(), fiscal_year="2025-01-01"
+        actor=firm_admin,
+        company=company,
+        folder="social",
+        file=uploaded_file(),
+        fiscal_year="2025-01-01",
     )
     # The firm moves the company on by two fiscal years: 2025 still shows, with its document.
     company.fiscal_year_start, company.fiscal_year_end = date(2027, 1, 1), date(2027, 12, 31)
@@ -111,7 +116,9 @@ def test_tree_keeps_fiscal_years_that_hold_documents(company, firm_admin):
 
 def test_tree_counts_only_this_company(company, firm_admin, firm):
     neighbour = CompanyFactory(firm=firm)
-    services.document_upload(actor=firm_admin, company=neighbour, folder="achats", file=upload())
+    services.document_upload(
+        actor=firm_admin, company=neighbour, folder="achats", file=uploaded_file()
+    )
     assert _node(selectors.folder_tree(company=company), "achats").count == 0
 
 
@@ -121,7 +128,7 @@ def _fill(company, actor, n):
             actor=actor,
             company=company,
             folder=KEYS[i % len(KEYS)],
-            file=upload(f"f{i}.pdf"),
+            file=uploaded_file(f"f{i}.pdf"),
             month=f"2026-{i % 12 + 1:02d}" if i % 3 else None,
         )
 

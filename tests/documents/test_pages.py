@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from comptoir.documents import services
 from comptoir.documents.models import Document
-from tests.documents.conftest import PDF_BYTES, stored_files, upload
+from tests.documents.conftest import stored_files
+from tests.factories import PDF_BYTES, uploaded_file
 
 
 def client_for(user) -> Client:
@@ -72,7 +73,7 @@ def test_tree_links_narrow_the_list(firm_admin, company):
             company=company,
             folder=folder,
             month=month,
-            file=upload(f"{folder}.pdf"),
+            file=uploaded_file(f"{folder}.pdf"),
         )
     client = client_for(firm_admin)
     url = f"/cabinet/clients/{company.pk}/documents/"
@@ -95,7 +96,7 @@ def test_list_page_query_count_does_not_grow(firm_admin, company):
     for batch in (2, 30):
         for i in range(batch):
             services.document_upload(
-                actor=firm_admin, company=company, folder="achats", file=upload(f"{i}.pdf")
+                actor=firm_admin, company=company, folder="achats", file=uploaded_file(f"{i}.pdf")
             )
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
@@ -109,7 +110,7 @@ def test_upload_from_the_firm_tab(firm_admin, company, media_root):
     response = client.post(
         url,
         {
-            "file": upload("Facture mars.pdf"),
+            "file": uploaded_file("Facture mars.pdf"),
             "folder": "achats",
             "fiscal_year": "2026-01-01",
             "month": "2026-03",
@@ -131,7 +132,7 @@ def test_upload_from_the_firm_tab(firm_admin, company, media_root):
 
 def test_upload_from_the_company_space(company_admin, company):
     client = client_for(company_admin)
-    response = client.post("/entreprise/documents/", {"file": upload(), "folder": "banque"})
+    response = client.post("/entreprise/documents/", {"file": uploaded_file(), "folder": "banque"})
     assert response.status_code == 302
     assert response["Location"].startswith("/entreprise/documents/?folder=banque")
     assert company.documents.get().created_by == company_admin
@@ -143,16 +144,16 @@ def test_refused_uploads_show_the_form_again_with_the_message(
     client = client_for(firm_admin)
     url = f"/cabinet/clients/{company.pk}/documents/"
     settings.DOCUMENT_MAX_UPLOAD_BYTES = 10
-    response = client.post(url, {"file": upload(), "folder": "achats"})
+    response = client.post(url, {"file": uploaded_file(), "folder": "achats"})
     assert response.status_code == 413
     assert "the limit is 10" in response.content.decode()
     settings.DOCUMENT_MAX_UPLOAD_BYTES = 1000
-    response = client.post(url, {"file": upload(content=b""), "folder": "achats"})
+    response = client.post(url, {"file": uploaded_file(content=b""), "folder": "achats"})
     assert response.status_code == 422
     assert "The file is empty" in response.content.decode()
     response = client.post(url, {"folder": "achats"})
     assert response.status_code == 422
-    response = client.post(url, {"file": upload(), "folder": "achats", "month": "1999-01"})
+    response = client.post(url, {"file": uploaded_file(), "folder": "achats", "month": "1999-01"})
     assert response.status_code == 422
     assert Document.objects.count() == 0
     assert stored_files(media_root) == []
@@ -186,14 +187,14 @@ def test_document_page_for_a_company_user(company_guest, document):
 def test_new_version_from_the_document_page(company_collaborator, document, media_root):
     client = client_for(company_collaborator)
     content = PDF_BYTES + b"% v3\n"
-    response = client.post(f"/documents/{document.pk}/", {"file": upload("v3.pdf", content)})
+    response = client.post(f"/documents/{document.pk}/", {"file": uploaded_file("v3.pdf", content)})
     assert response.status_code == 302
     assert response["Location"] == f"/documents/{document.pk}/"
     document.refresh_from_db()
     assert document.current_version == 3
     assert document.versions.get(number=3).sha256 == hashlib.sha256(content).hexdigest()
     assert len(stored_files(media_root)) == 3
-    response = client.post(f"/documents/{document.pk}/", {"file": upload(content=b"")})
+    response = client.post(f"/documents/{document.pk}/", {"file": uploaded_file(content=b"")})
     assert response.status_code == 422
     assert "The file is empty" in response.content.decode()
 

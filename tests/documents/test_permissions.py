@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import ApiClient, client_for
-from tests.documents.conftest import upload
+from tests.factories import uploaded_file
 
 ACTORS = [
     "firm_admin",
@@ -52,9 +52,9 @@ API_CASES = [
 
 def _payload(kind):
     if kind == "new":
-        return {"file": upload(), "folder": "achats"}
+        return {"file": uploaded_file(), "folder": "achats"}
     if kind == "version":
-        return {"file": upload("v3.pdf")}
+        return {"file": uploaded_file("v3.pdf")}
     return None
 
 
@@ -124,7 +124,7 @@ def test_a_company_page_shows_only_its_own_company(sibling_member, sibling_compa
     response = client.get("/entreprise/documents/")
     assert response.status_code == 200
     assert document.title.encode() not in response.content
-    client.post("/entreprise/documents/", {"file": upload("mine.pdf"), "folder": "ventes"})
+    client.post("/entreprise/documents/", {"file": uploaded_file("mine.pdf"), "folder": "ventes"})
     assert sibling_company.documents.get().title == "mine.pdf"
     assert document.company.documents.count() == 1
 
@@ -147,7 +147,7 @@ def test_every_api_endpoint_is_404_for_another_firm(
     for user in (firm_admin, firm_collaborator, company_admin):
         api = ApiClient(user)
         for method, path in urls:
-            data = {"file": upload(), "folder": "achats"} if method == "post" else None
+            data = {"file": uploaded_file(), "folder": "achats"} if method == "post" else None
             response = getattr(api.client, method)(f"/api/v1{path}", data)
             assert response.status_code == 404, (user, path)
     assert other_document.versions.count() == 1
@@ -165,7 +165,7 @@ def test_every_page_is_404_for_another_firm(
         client = client_for(user)
         for url in urls:
             assert client.get(url).status_code == 404, (user, url)
-            assert client.post(url, {"file": upload(), "folder": "achats"}).status_code in (
+            assert client.post(url, {"file": uploaded_file(), "folder": "achats"}).status_code in (
                 404,
                 405,
             ), (user, url)

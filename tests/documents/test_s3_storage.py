@@ -19,7 +19,8 @@ from comptoir.documents.models import Document, DocumentVersion
 from tests.conftest import client_for
 from tests.deliveries.connections import attachment_bytes, connect, email_app, parse_mail
 from tests.deliveries.servers import SmtpServer
-from tests.documents.conftest import PDF_BYTES, stored_files, upload
+from tests.documents.conftest import stored_files
+from tests.factories import PDF_BYTES, uploaded_file
 from tests.subprocess_env import clean_env, read_settings
 
 try:
@@ -71,7 +72,14 @@ def s3_endpoint():
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **KEYS)
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # moto keeps its buckets for the whole process: a worker that set this module up before
+    # finds the bucket there already.
+    try:
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass
     yield endpoint
     server.stop()
 
@@ -159,7 +167,10 @@ def test_the_documents_use_the_configured_s3_storage(s3):
 def test_upload_puts_the_same_bytes_in_the_bucket(s3, company, firm_admin, media_root):
     content = PDF_BYTES + b"% facture S3 2026-0007\n"
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload("facture.pdf", content)
+        actor=firm_admin,
+        company=company,
+        folder="achats",
+        file=uploaded_file("facture.pdf", content),
     )
     version = document.versions.get()
 
@@ -171,7 +182,7 @@ def test_upload_puts_the_same_bytes_in_the_bucket(s3, company, firm_admin, media
 
 def test_objects_are_private(s3, company, firm_admin):
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload()
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file()
     )
     version = document.versions.get()
     acl = s3.get_object_acl(Bucket=BUCKET, Key=f"{PREFIX}/{version.file.name}")
@@ -182,7 +193,10 @@ def test_objects_are_private(s3, company, firm_admin):
 def test_download_through_the_api_and_the_page(s3, api_as, company, firm_admin, company_guest):
     content = PDF_BYTES + b"% releve\n"
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="banque", file=upload("relevé.pdf", content)
+        actor=firm_admin,
+        company=company,
+        folder="banque",
+        file=uploaded_file("relevé.pdf", content),
     )
 
     response = api_as(firm_admin).get(f"/documents/{document.pk}/versions/1/file")
@@ -200,13 +214,13 @@ def test_new_versions_are_new_objects_and_every_version_stays_readable(
 ):
     first, second, third = (PDF_BYTES + f"% v{n}\n".encode() for n in (1, 2, 3))
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload("v1.pdf", first)
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file("v1.pdf", first)
     )
     services.document_version_add(
-        actor=firm_admin, document=document, file=upload("v2.pdf", second)
+        actor=firm_admin, document=document, file=uploaded_file("v2.pdf", second)
     )
     response = client_for(company_admin).post(
-        f"/documents/{document.pk}/", {"file": upload("v3.pdf", third)}
+        f"/documents/{document.pk}/", {"file": uploaded_file("v3.pdf", third)}
     )
     assert response.status_code == 302
 
@@ -225,14 +239,16 @@ def test_a_rolled_back_upload_leaves_no_object(s3, company, firm_admin, monkeypa
 
     monkeypatch.setattr(outbox, "plan_deliveries_for_version", fail)
     with pytest.raises(RuntimeError):
-        services.document_upload(actor=firm_admin, company=company, folder="achats", file=upload())
+        services.document_upload(
+            actor=firm_admin, company=company, folder="achats", file=uploaded_file()
+        )
     assert bucket_keys(s3) == []
     assert not Document.objects.exists()
 
 
 def test_a_missing_object_answers_404_with_a_clear_message(s3, api_as, company, firm_admin):
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload()
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file()
     )
     version = document.versions.get()
     s3.delete_object(Bucket=BUCKET, Key=f"{PREFIX}/{version.file.name}")
@@ -268,7 +284,7 @@ def test_the_delivery_engine_sends_the_bytes_read_from_the_bucket(
     )
     content = PDF_BYTES + b"% envoyee depuis le bucket\n"
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload("achat.pdf", content)
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file("achat.pdf", content)
     )
     delivery = Delivery.objects.get()
 

@@ -11,7 +11,8 @@ from comptoir.core.errors import Conflict, TooLarge, ValidationFailed
 from comptoir.deliveries import outbox
 from comptoir.documents import services
 from comptoir.documents.models import Document, DocumentVersion, ImmutableVersionError
-from tests.documents.conftest import PDF_BYTES, PNG_BYTES, stored_files, upload
+from tests.documents.conftest import stored_files
+from tests.factories import PDF_BYTES, PNG_BYTES, uploaded_file
 
 
 def test_upload_creates_the_document_and_its_version_1(company, firm_admin, media_root):
@@ -19,7 +20,7 @@ def test_upload_creates_the_document_and_its_version_1(company, firm_admin, medi
         actor=firm_admin,
         company=company,
         folder="achats",
-        file=upload("Facture EDF.pdf", PDF_BYTES, content_type="text/html"),
+        file=uploaded_file("Facture EDF.pdf", PDF_BYTES, content_type="text/html"),
     )
     document.refresh_from_db()
     assert (document.firm_id, document.company_id) == (company.firm_id, company.pk)
@@ -54,24 +55,24 @@ def test_upload_creates_the_document_and_its_version_1(company, firm_admin, medi
 
 def test_random_storage_names_differ_for_the_same_file(company, firm_admin):
     first = services.document_upload(
-        actor=firm_admin, company=company, folder="ventes", file=upload("a.pdf")
+        actor=firm_admin, company=company, folder="ventes", file=uploaded_file("a.pdf")
     )
     second = services.document_upload(
-        actor=firm_admin, company=company, folder="ventes", file=upload("a.pdf")
+        actor=firm_admin, company=company, folder="ventes", file=uploaded_file("a.pdf")
     )
     assert first.versions.get().file.name != second.versions.get().file.name
 
 
 def test_versions_are_numbered_one_by_one(company, company_admin, media_root):
     document = services.document_upload(
-        actor=company_admin, company=company, folder="ventes", file=upload("devis.pdf")
+        actor=company_admin, company=company, folder="ventes", file=uploaded_file("devis.pdf")
     )
     contents = [PDF_BYTES + f"% v{n}\n".encode() for n in (2, 3)]
     v2 = services.document_version_add(
-        actor=company_admin, document=document, file=upload("devis-2.pdf", contents[0])
+        actor=company_admin, document=document, file=uploaded_file("devis-2.pdf", contents[0])
     )
     v3 = services.document_version_add(
-        actor=company_admin, document=document, file=upload("devis-3.png", PNG_BYTES)
+        actor=company_admin, document=document, file=uploaded_file("devis-3.png", PNG_BYTES)
     )
     assert (v2.number, v3.number) == (2, 3)
     assert document.current_version == 3
@@ -125,9 +126,9 @@ def test_the_outbox_hook_sees_each_new_version_inside_the_transaction(
 
     monkeypatch.setattr(outbox, "plan_deliveries_for_version", plan)
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload()
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file()
     )
-    services.document_version_add(actor=firm_admin, document=document, file=upload())
+    services.document_version_add(actor=firm_admin, document=document, file=uploaded_file())
     assert seen == [(1, True, True), (2, True, True)]
 
 
@@ -147,7 +148,7 @@ def _nothing_saved(media_root, documents=0, versions=0):
 def test_empty_file_is_refused(company, firm_admin, media_root):
     with pytest.raises(ValidationFailed) as error:
         services.document_upload(
-            actor=firm_admin, company=company, folder="achats", file=upload("vide.pdf", b"")
+            actor=firm_admin, company=company, folder="achats", file=uploaded_file("vide.pdf", b"")
         )
     assert error.value.code == "file_empty"
     assert error.value.field == "file"
@@ -163,13 +164,15 @@ def test_missing_file_is_refused(company, firm_admin, media_root):
 
 def test_size_limit_comes_from_settings(company, firm_admin, media_root, settings):
     settings.DOCUMENT_MAX_UPLOAD_BYTES = len(PDF_BYTES)
-    services.document_upload(actor=firm_admin, company=company, folder="achats", file=upload())
+    services.document_upload(
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file()
+    )
     with pytest.raises(TooLarge) as error:
         services.document_upload(
             actor=firm_admin,
             company=company,
             folder="achats",
-            file=upload(content=PDF_BYTES + b"x"),
+            file=uploaded_file(content=PDF_BYTES + b"x"),
         )
     assert error.value.status == 413
     assert error.value.code == "file_too_large"
@@ -180,9 +183,11 @@ def test_size_limit_comes_from_settings(company, firm_admin, media_root, setting
 def test_a_new_version_over_the_limit_is_refused(document, firm_admin, media_root, settings):
     settings.DOCUMENT_MAX_UPLOAD_BYTES = 10
     with pytest.raises(TooLarge):
-        services.document_version_add(actor=firm_admin, document=document, file=upload())
+        services.document_version_add(actor=firm_admin, document=document, file=uploaded_file())
     with pytest.raises(ValidationFailed):
-        services.document_version_add(actor=firm_admin, document=document, file=upload(content=b""))
+        services.document_version_add(
+            actor=firm_admin, document=document, file=uploaded_file(content=b"")
+        )
     _nothing_saved(media_root, documents=1, versions=2)
 
 
@@ -202,7 +207,7 @@ def test_default_limit_is_20_mib(settings):
 )
 def test_file_names_are_sanitised(company, firm_admin, raw, stored):
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="banque", file=upload(raw, b"a;b\n1;2\n")
+        actor=firm_admin, company=company, folder="banque", file=uploaded_file(raw, b"a;b\n1;2\n")
     )
     version = document.versions.get()
     assert version.original_name == stored
@@ -215,7 +220,7 @@ def test_title_is_cleaned_and_capped(company, firm_admin):
         actor=firm_admin,
         company=company,
         folder="social",
-        file=upload(),
+        file=uploaded_file(),
         title="  Bulletins\n de   paie " + "x" * 300,
     )
     assert document.title.startswith("Bulletins de paie x")
@@ -224,7 +229,9 @@ def test_title_is_cleaned_and_capped(company, firm_admin):
 
 def test_unknown_folder_is_refused(company, firm_admin, media_root):
     with pytest.raises(ValidationFailed) as error:
-        services.document_upload(actor=firm_admin, company=company, folder="Achats", file=upload())
+        services.document_upload(
+            actor=firm_admin, company=company, folder="Achats", file=uploaded_file()
+        )
     assert error.value.field == "folder"
     assert "achats" in str(error.value.message)
     _nothing_saved(media_root)
@@ -236,7 +243,9 @@ def test_rollback_deletes_the_stored_file(company, firm_admin, media_root, monke
 
     monkeypatch.setattr(outbox, "plan_deliveries_for_version", fail)
     with pytest.raises(RuntimeError):
-        services.document_upload(actor=firm_admin, company=company, folder="achats", file=upload())
+        services.document_upload(
+            actor=firm_admin, company=company, folder="achats", file=uploaded_file()
+        )
     _nothing_saved(media_root)
 
 
@@ -246,7 +255,7 @@ def test_rollback_of_a_new_version_deletes_its_file(document, firm_admin, media_
 
     monkeypatch.setattr(outbox, "plan_deliveries_for_version", fail)
     with pytest.raises(RuntimeError):
-        services.document_version_add(actor=firm_admin, document=document, file=upload())
+        services.document_version_add(actor=firm_admin, document=document, file=uploaded_file())
     document.refresh_from_db()
     assert document.current_version == 2
     _nothing_saved(media_root, documents=1, versions=2)
@@ -267,7 +276,7 @@ def test_a_version_number_taken_concurrently_is_a_conflict(document, firm_admin,
     )
     stray.save()
     with pytest.raises(Conflict):
-        services.document_version_add(actor=firm_admin, document=document, file=upload())
+        services.document_version_add(actor=firm_admin, document=document, file=uploaded_file())
     document.refresh_from_db()
     assert document.current_version == 2
     assert DocumentVersion.objects.filter(document=document).count() == 3
@@ -279,7 +288,7 @@ def test_a_version_number_taken_concurrently_is_a_conflict(document, firm_admin,
 
 def test_filed_in_a_month_of_the_current_fiscal_year(company, firm_admin):
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload(), month="2026-03"
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file(), month="2026-03"
     )
     assert document.month == date(2026, 3, 1)
     assert document.fiscal_year_start == date(2026, 1, 1)
@@ -290,7 +299,7 @@ def test_filed_in_the_previous_fiscal_year(company, firm_admin):
         actor=firm_admin,
         company=company,
         folder="achats",
-        file=upload(),
+        file=uploaded_file(),
         fiscal_year="2025-01-01",
         month="2025-12-15",
     )
@@ -303,7 +312,7 @@ def test_filed_in_the_previous_fiscal_year(company, firm_admin):
 
 def test_a_month_alone_finds_its_fiscal_year(company, firm_admin):
     document = services.document_upload(
-        actor=firm_admin, company=company, folder="achats", file=upload(), month="2025-06"
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file(), month="2025-06"
     )
     assert document.fiscal_year_start == date(2025, 1, 1)
 
@@ -327,7 +336,7 @@ def test_places_outside_the_fiscal_years_are_refused(
             actor=firm_admin,
             company=company,
             folder="achats",
-            file=upload(),
+            file=uploaded_file(),
             fiscal_year=fiscal_year,
             month=month,
         )

@@ -1,6 +1,5 @@
 import pytest
 
-from tests.factories import FirmMembershipFactory
 from tests.store.factories import AppFactory, AutomationAppFactory, InstallationFactory
 
 
@@ -23,8 +22,3 @@ def installation(firm, redirect_app):
 def other_installation(other_firm):
     """An installation of another firm: every URL must answer 404 for it."""
     return InstallationFactory(firm=other_firm, app=AppFactory(name="Autre cabinet"))
-
-
-@pytest.fixture
-def other_firm_admin(other_firm):
-    return FirmMembershipFactory(firm=other_firm, role="admin").user

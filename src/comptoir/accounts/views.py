@@ -30,17 +30,18 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+def _invitation_invalid(request, error: ServiceError):
+    return render(
+        request, "accounts/invitation_invalid.html", {"message": error.message}, status=error.status
+    )
+
+
 def invitation_accept(request, token):
     """The link of an invitation e-mail: a new login sets a password, an existing one confirms."""
     try:
         invitation = services.invitation_for_token(token)
     except ServiceError as error:
-        return render(
-            request,
-            "accounts/invitation_invalid.html",
-            {"message": error.message},
-            status=error.status,
-        )
+        return _invitation_invalid(request, error)
     form = None
     if not invitation.user.has_usable_password():  # a new login: it chooses its password
         form = InvitationPasswordForm(
@@ -55,12 +56,7 @@ def invitation_accept(request, token):
             try:
                 user = services.invitation_accept(raw_token=token, password="")
             except ServiceError as error:
-                return render(
-                    request,
-                    "accounts/invitation_invalid.html",
-                    {"message": error.message},
-                    status=error.status,
-                )
+                return _invitation_invalid(request, error)
             return _after_acceptance(request, invitation, user=user, logged_in=False)
     place = invitation.company or invitation.firm
     return render(

@@ -379,12 +379,7 @@ def role_grant_create(request: HttpRequest, installation_id: str, payload: RoleG
         companies: Any = services.ALL
     else:
         if len(payload.companies) > services.access.CHOSEN_COMPANIES_MAX:
-            raise ValidationFailed(
-                _("Choose at most %(max)d client companies at once, or all of them.")
-                % {"max": services.access.CHOSEN_COMPANIES_MAX},
-                code="too_many_companies",
-                field="companies",
-            )
+            raise services.access.too_many_companies()
         companies = selectors.companies_by_ids(firm=context.firm, ids=payload.companies)
     result = services.role_grant_create(
         actor=request.user,

@@ -12,6 +12,7 @@ forgotten check in a view cannot let anyone through.
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import Forbidden, ValidationFailed
+from comptoir.core.permissions import is_firm_member
 from comptoir.store.models import COMPANY_AUDIENCES, AppType
 
 
@@ -82,14 +83,6 @@ def can_manage_user_access(context, company) -> bool:
 
 
 # --- actors (services) --------------------------------------------------------------------------
-
-
-def is_firm_member(user, firm_id) -> bool:
-    from comptoir.firms.models import FirmMembership
-
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return FirmMembership.objects.filter(user=user, firm_id=firm_id).exists()
 
 
 def require_firm_member(actor, firm_id) -> None:

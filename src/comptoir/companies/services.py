@@ -13,22 +13,14 @@ from comptoir.accounts.services import (
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
+from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, ValidationFailed
 
 NAME_MAX = 200
 
 
 def clean_company_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise ValidationFailed(_("Enter the company's name."), code="name_required", field="name")
-    if len(cleaned) > NAME_MAX:
-        raise ValidationFailed(
-            _("The name is too long (%(max)d characters at most).") % {"max": NAME_MAX},
-            code="name_too_long",
-            field="name",
-        )
-    return cleaned
+    return clean_name(name, max_chars=NAME_MAX, required_message=_("Enter the company's name."))
 
 
 def clean_siret(*, firm, siret: str | None, exclude_pk: int | None = None) -> str | None:

@@ -9,6 +9,15 @@ from django.http import Http404
 from comptoir.core.tenancy import get_tenant
 
 
+def is_firm_member(user, firm_id) -> bool:
+    """Whether ``user`` (an acting user, for the services' checks) is a user of the firm."""
+    from comptoir.firms.models import FirmMembership
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return FirmMembership.objects.filter(user=user, firm_id=firm_id).exists()
+
+
 def firm_member_required(view):
     """The view runs in a firm context; ``request.tenant`` is set for it."""
 

@@ -9,19 +9,12 @@
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import Forbidden
+from comptoir.core.permissions import is_firm_member
 from comptoir.core.tenancy import TenantContext
 
 
 def can_resend(context: TenantContext | None) -> bool:
     return context is not None and context.is_firm
-
-
-def is_firm_member(user, firm_id) -> bool:
-    from comptoir.firms.models import FirmMembership
-
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return FirmMembership.objects.filter(user=user, firm_id=firm_id).exists()
 
 
 def require_firm_member(actor, firm_id) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.audit.services import audit_record
 from comptoir.companies.services import clean_company_roles
+from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
@@ -135,18 +136,7 @@ def installation_remove(*, actor, installation: Installation) -> dict[str, Any]:
 
 
 def _clean_name(name: str) -> str:
-    cleaned = " ".join(str(name or "").split())
-    if not cleaned:
-        raise ValidationFailed(
-            _("Enter the application's name."), code="name_required", field="name"
-        )
-    if len(cleaned) > NAME_MAX:
-        raise ValidationFailed(
-            _("The name is too long (%(max)d characters at most).") % {"max": NAME_MAX},
-            code="name_too_long",
-            field="name",
-        )
-    return cleaned
+    return clean_name(name, max_chars=NAME_MAX, required_message=_("Enter the application's name."))
 
 
 def _clean_description(description: str | None) -> str:

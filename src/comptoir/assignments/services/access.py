@@ -33,7 +33,11 @@ from comptoir.assignments.services._common import (
     ids_detail,
     memberships_for,
 )
-from comptoir.assignments.services.companies import _concurrent_change, _settings_for_all
+from comptoir.assignments.services.companies import (
+    _concurrent_change,
+    _create_assignments,
+    _settings_for_all,
+)
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.services import clean_company_roles
@@ -41,6 +45,16 @@ from comptoir.core.errors import NotFound, ValidationFailed
 
 ALL = "all"
 CHOSEN_COMPANIES_MAX = 500
+
+
+def too_many_companies() -> ValidationFailed:
+    """The refusal of a choice of more than ``CHOSEN_COMPANIES_MAX`` companies."""
+    return ValidationFailed(
+        _("Choose at most %(max)d client companies at once, or all of them.")
+        % {"max": CHOSEN_COMPANIES_MAX},
+        code="too_many_companies",
+        field="companies",
+    )
 
 
 def _clean_companies(installation, companies) -> list[int] | None:
@@ -55,12 +69,7 @@ def _clean_companies(installation, companies) -> list[int] | None:
             field="companies",
         )
     if len(ids) > CHOSEN_COMPANIES_MAX:
-        raise ValidationFailed(
-            _("Choose at most %(max)d client companies at once, or all of them.")
-            % {"max": CHOSEN_COMPANIES_MAX},
-            code="too_many_companies",
-            field="companies",
-        )
+        raise too_many_companies()
     if any(c.firm_id != installation.firm_id for c in companies):
         raise NotFound(code="company_not_found")
     return ids
@@ -109,25 +118,11 @@ def role_grant_create(
             missing = [pk for pk in targets if pk not in assignment_ids]
             if missing:
                 stored = _settings_for_all(app)
-                now = timezone.now()
-                creates = [
-                    CompanyAssignment(
-                        firm_id=installation.firm_id,
-                        installation=installation,
-                        company_id=pk,
-                        settings=dict(stored),
-                        enabled=True,
-                        created_by=actor,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    for pk in missing
-                ]
-                try:
-                    with transaction.atomic():
-                        CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-                except IntegrityError:
-                    raise _concurrent_change() from None
+                creates = _create_assignments(
+                    actor=actor,
+                    installation=installation,
+                    settings_by_company=((pk, dict(stored)) for pk in missing),
+                )
                 assignment_ids.update({a.company_id: a.pk for a in creates})
                 grant_living_rules(creates)  # earlier rules covering every company
         grant_fields = {

@@ -4,6 +4,7 @@ Each service checks the actor, owns its transaction and writes one audit event (
 write one event for the whole batch, with the counts and the company ids).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,36 @@ def _concurrent_change() -> Conflict:
         _("Someone changed these assignments at the same moment. Reload the page and try again."),
         code="assignment_conflict",
     )
+
+
+def _create_assignments(
+    *, actor, installation, settings_by_company: Iterable[tuple[int, dict]], enabled: bool = True
+) -> list[CompanyAssignment]:
+    """Give the app to these companies, ``(company id, stored settings)``, in one bulk insert.
+
+    In the caller's transaction; a company given the app at the same moment by another request
+    is a ``Conflict`` (``assignment_conflict``) and nothing is inserted.
+    """
+    now = timezone.now()
+    creates = [
+        CompanyAssignment(
+            firm_id=installation.firm_id,
+            installation=installation,
+            company_id=company_id,
+            settings=stored,
+            enabled=enabled,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        for company_id, stored in settings_by_company
+    ]
+    try:
+        with transaction.atomic():
+            CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+    except IntegrityError:
+        raise _concurrent_change() from None
+    return creates
 
 
 def _keep_unchanged_secrets(app, data: dict, stored: dict, secret_keys=None) -> dict:
@@ -228,21 +259,15 @@ def apply_plan(
     entries to show their errors, calls it directly rather than planning twice.
     """
     app = installation.app
+    creates = _create_assignments(
+        actor=actor,
+        installation=installation,
+        settings_by_company=[
+            (p.entry.company.pk, p.stored) for p in planned if p.action == CREATED
+        ],
+        enabled=enable,
+    )
     now = timezone.now()
-    creates = [
-        CompanyAssignment(
-            firm_id=installation.firm_id,
-            installation=installation,
-            company=p.entry.company,
-            settings=p.stored,
-            enabled=enable,
-            created_by=actor,
-            created_at=now,
-            updated_at=now,
-        )
-        for p in planned
-        if p.action == CREATED
-    ]
     updates = []
     for p in planned:
         if p.action == UPDATED:
@@ -251,11 +276,6 @@ def apply_plan(
             p.assignment.enabled = p.assignment.enabled or enable
             p.assignment.updated_at = now
             updates.append(p.assignment)
-    try:
-        with transaction.atomic():
-            CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-    except IntegrityError:
-        raise _concurrent_change() from None
     if updates:
         CompanyAssignment.objects.bulk_update(
             updates, ["settings", "enabled", "updated_at"], batch_size=BATCH_SIZE
@@ -437,26 +457,11 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        now = timezone.now()
-        creates = [
-            CompanyAssignment(
-                firm_id=installation.firm_id,
-                installation=installation,
-                company_id=pk,
-                settings=dict(stored),
-                enabled=True,
-                created_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            for pk in company_ids
-            if pk not in assigned
-        ]
-        try:
-            with transaction.atomic():
-                CompanyAssignment.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-        except IntegrityError:
-            raise _concurrent_change() from None
+        creates = _create_assignments(
+            actor=actor,
+            installation=installation,
+            settings_by_company=((pk, dict(stored)) for pk in company_ids if pk not in assigned),
+        )
         AssignAllRule.objects.update_or_create(
             installation=installation,
             defaults={"include_future_companies": bool(include_future_companies)},
