@@ -7,6 +7,7 @@ Then: uploads land in the bucket with the same bytes, downloads (API, page) and 
 engine read them back through the storage API, and objects stay private.
 """
 
+import contextlib
 import hashlib
 import socket
 
@@ -74,12 +75,10 @@ def s3_endpoint():
     client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **KEYS)
     # moto keeps its buckets for the whole process: a worker that set this module up before
     # finds the bucket there already.
-    try:
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
         client.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
-    except client.exceptions.BucketAlreadyOwnedByYou:
-        pass
     yield endpoint
     server.stop()
 
