@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from comptoir.accounts.services import token_create
+from comptoir.core.tenancy import SESSION_KEY, resolve_context
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,
@@ -79,8 +80,15 @@ def media_root(settings, tmp_path):
 
 
 def client_for(user) -> Client:
+    """A logged-in client whose session already remembers the user's context, as after the
+    first page of a visit (query counts then measure the steady state)."""
     client = Client()
     client.force_login(user)
+    context = resolve_context(user)
+    if context is not None:
+        session = client.session
+        session[SESSION_KEY] = context.key
+        session.save()
     return client
 
 

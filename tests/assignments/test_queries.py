@@ -126,7 +126,7 @@ def test_company_home_page(apps, firm, firm_admin, django_assert_num_queries):
     user = companies[0].memberships.first().user
     client = client_for(user)
     client.get(reverse("core:start"))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = client.get(reverse("core:company_home"))
     assert page.content.decode().count('class="tile"') == apps
 
@@ -144,7 +144,7 @@ def test_users_tab(members, firm, firm_admin, django_assert_num_queries):
             include_future_users=False,
         )
     client = client_for(firm_admin)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         page = client.get(reverse("companies:users", args=[company.pk]))
     assert page.content.decode().count('name="apps"') == 3 * members
 
@@ -159,6 +159,6 @@ def test_installation_clients_page(
     )
     make_companies(firm, size)
     client = client_for(firm_admin)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         page = client.get(reverse("assignments:installation", args=[redirect_installation.pk]))
     assert page.status_code == 200

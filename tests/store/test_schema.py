@@ -11,13 +11,12 @@ from comptoir.store.schema import (
     SchemaError,
     company_fields,
     firm_fields,
-    form_fields,
-    form_initial,
     parse_schema,
     public_settings,
     reveal_settings,
     validate_settings,
 )
+from comptoir.store.schema_forms import form_fields, form_initial
 from tests.store.factories import API_SCHEMA, AutomationAppFactory
 
 

@@ -1,5 +1,5 @@
 """Forms of the assignment pages. Company-level settings come from the app's schema
-(``store.schema.form_fields``): the same declaration renders them, validates them (in the
+(``store.schema_forms.form_fields``): the same declaration renders them, validates them (in the
 services) and names the import template's columns."""
 
 from django import forms
@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.assignments.services import ALL
 from comptoir.companies.models import Company, CompanyRole
 from comptoir.core.forms import ServiceForm
-from comptoir.store.schema import COMPANY, form_fields, form_initial
+from comptoir.store.schema import COMPANY
+from comptoir.store.schema_forms import form_fields, form_initial
 
 SETTINGS_PREFIX = "setting_"
 

@@ -144,7 +144,10 @@ def get_tenant(request) -> TenantContext | None:
     """The page request's context, from the session; computed once per request."""
     cached = getattr(request, "_comptoir_tenant", _UNSET)
     if cached is _UNSET:
-        cached = resolve_context(request.user, key=request.session.get(SESSION_KEY))
+        key = request.session.get(SESSION_KEY)
+        cached = resolve_context(request.user, key=key)
+        if cached is not None and cached.key != key:
+            request.session[SESSION_KEY] = cached.key  # later requests resolve it directly
         request._comptoir_tenant = cached
     return cached  # type: ignore[return-value]
 

@@ -9,7 +9,8 @@ from comptoir.core.errors import ServiceError
 from comptoir.core.forms import ServiceForm
 from comptoir.store.logos import LOGO_MAX_BYTES
 from comptoir.store.models import AppType, Audience
-from comptoir.store.schema import FIRM, form_fields, form_initial
+from comptoir.store.schema import FIRM
+from comptoir.store.schema_forms import form_fields, form_initial
 
 LOGO_ACCEPT = "image/png,image/jpeg,image/webp"
 

@@ -22,8 +22,9 @@ columns):
   value; a secret left ``""`` keeps its value, ``None`` clears it), secrets encrypted; raises
   ``ValidationFailed`` with one detail per problem (``field`` = ``settings.<key>``);
 - ``public_settings(app, level, stored)`` → what may be shown: secrets as ``{"secret_set": bool}``;
-- ``reveal_settings(app, level, stored)`` → plain values with secrets decrypted (transports only);
-- ``form_fields(app, level, stored)`` → Django form fields (secret inputs start empty).
+- ``reveal_settings(app, level, stored)`` → plain values with secrets decrypted (transports only).
+
+The Django form fields (``form_fields``, ``form_initial``) are in ``store.schema_forms``.
 """
 
 import json
@@ -33,7 +34,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import get_language
@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.core.crypto import decrypt_str, encrypt_str
 from comptoir.core.errors import ValidationFailed
-from comptoir.documents.folders import FOLDER_KEYS, folder_label
+from comptoir.documents.folders import FOLDER_KEYS
 from comptoir.store.urls_safety import validate_external_url
 
 KINDS = ("email", "url", "text", "secret", "choice")
@@ -403,60 +403,3 @@ def reveal_settings(app, level: str, stored: Mapping[str, Any] | None) -> dict[s
 def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """Keys whose stored value changed (a re-entered secret counts as changed)."""
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-
-
-# --- forms --------------------------------------------------------------------------------------
-
-
-def _help_text(spec: SettingField, secret_set: bool) -> str:
-    parts = [spec.help] if spec.help else []
-    if spec.folder:
-        parts.append(
-            _("Documents of the “%(folder)s” folder are sent to this address.")
-            % {"folder": folder_label(spec.folder)}
-        )
-    if spec.is_secret and secret_set:
-        parts.append(_("A value is saved. Leave empty to keep it."))
-    return " ".join(parts)
-
-
-def form_field(spec: SettingField, stored: Mapping[str, Any] | None = None) -> forms.Field:
-    stored = stored or {}
-    secret_set = _is_stored_secret(stored.get(spec.key))
-    required = spec.required and not (spec.is_secret and secret_set)
-    common = {"label": spec.label, "required": required, "help_text": _help_text(spec, secret_set)}
-    if spec.kind == "email":
-        return forms.CharField(
-            max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"}), **common
-        )
-    if spec.kind == "url":
-        return forms.CharField(
-            max_length=2000,
-            widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
-            **common,
-        )
-    if spec.kind == "secret":
-        return forms.CharField(
-            max_length=SECRET_MAX,
-            strip=False,
-            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-            **common,
-        )
-    if spec.kind == "choice":
-        choices = [("", "—")] + [(c.value, c.label) for c in spec.choices]
-        return forms.ChoiceField(choices=choices, **common)
-    return forms.CharField(max_length=TEXT_MAX, **common)
-
-
-def form_fields(app, level: str, stored: Mapping[str, Any] | None = None) -> dict[str, forms.Field]:
-    return {spec.key: form_field(spec, stored) for spec in schema_fields(app, level)}
-
-
-def form_initial(app, level: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Initial form values: plain values only, never a secret."""
-    stored = stored or {}
-    return {
-        spec.key: stored[spec.key]
-        for spec in schema_fields(app, level)
-        if not spec.is_secret and spec.key in stored
-    }

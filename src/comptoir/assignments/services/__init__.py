@@ -23,9 +23,6 @@ from comptoir.assignments.services.companies import (
     Entry,
     Planned,
     UpsertResult,
-    apply_rules_to_new_company,
-    assign_all,
-    assign_all_rule_stop,
     assignment_create,
     assignment_unassign,
     assignment_update,
@@ -39,6 +36,11 @@ from comptoir.assignments.services.imports import (
     assignment_import_store,
     check_file,
     read_upload,
+)
+from comptoir.assignments.services.rules import (
+    apply_rules_to_new_company,
+    assign_all,
+    assign_all_rule_stop,
 )
 
 __all__ = [

@@ -33,11 +33,8 @@ from comptoir.assignments.services._common import (
     ids_detail,
     memberships_for,
 )
-from comptoir.assignments.services.companies import (
-    _concurrent_change,
-    _create_assignments,
-    _settings_for_all,
-)
+from comptoir.assignments.services.companies import _concurrent_change, _create_assignments
+from comptoir.assignments.services.rules import _settings_for_all
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.services import clean_company_roles
@@ -406,7 +403,7 @@ def apply_custom_app_options(*, actor, installation) -> dict[str, Any]:
     living grant over every company that has the app: with "all dossiers", that is all of
     them; without, the users of those roles get it wherever the app is assigned later.
     """
-    from comptoir.assignments.services.companies import assign_all
+    from comptoir.assignments.services.rules import assign_all
 
     options = installation.app.custom_options or {}
     all_companies = bool(options.get("assign_to_all_companies"))

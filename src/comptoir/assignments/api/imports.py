@@ -1,0 +1,73 @@
+"""Assignments API: the CSV template and the CSV/XLSX import keyed by SIRET."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Router
+from ninja.files import UploadedFile
+
+from comptoir.assignments import imports, services
+from comptoir.assignments.api.assignments import _installation
+from comptoir.assignments.api.schemas import ImportOut
+
+router = Router()
+
+
+@router.get(
+    "/installations/{installation_id}/assignments/template.csv",
+    summary="The CSV template: siret, then the app's company-level setting keys",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "CSV (UTF-8 with BOM, ';')",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def import_template(request: HttpRequest, installation_id: str):
+    _context, installation = _installation(request, installation_id)
+    from comptoir.assignments.permissions import require_assignable
+
+    require_assignable(installation.app)
+    response = HttpResponse(
+        imports.template_csv(installation.app), content_type="text/csv; charset=utf-8"
+    )
+    filename = imports.template_filename(installation.app)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.post(
+    "/installations/{installation_id}/assignments/import",
+    response={200: ImportOut},
+    summary="Import assignments from a CSV or XLSX file keyed by SIRET (all rows or none)",
+)
+def import_file(
+    request: HttpRequest,
+    installation_id: str,
+    dry_run: bool = False,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]
+):
+    _context, installation = _installation(request, installation_id)
+    data, filename = services.read_upload(file)
+    check = services.check_file(installation=installation, data=data, filename=filename)
+    if not check.ok:
+        raise services.ImportRejected(
+            _("Nothing was imported: the file has %(count)d error(s).")
+            % {"count": len(check.errors)},
+            details=check.errors,
+        )
+    summary = check.summary()
+    if not dry_run:
+        summary = services.assignment_import_apply(
+            actor=request.user, installation=installation, data=data, filename=filename
+        )
+    return {
+        "dry_run": dry_run,
+        "created": summary["created"],
+        "updated": summary["updated"],
+        "unchanged": summary["unchanged"],
+        "rows": check.rows,
+        "columns": check.columns,
+        "extra_columns": check.extra_columns,
+    }

@@ -1,0 +1,142 @@
+"""Assignments API schemas, and the dicts the endpoints answer with."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+
+from comptoir.assignments.models import CompanyAssignment, RoleGrant
+from comptoir.store.schema import COMPANY, public_settings
+
+
+class CompanyRef(Schema):
+    id: int
+    name: str
+    siret: str | None
+
+
+class AssignmentOut(Schema):
+    installation: int
+    app: str
+    company: CompanyRef
+    enabled: bool
+    settings: dict[str, Any]
+    users: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssignmentPage(Schema):
+    items: list[AssignmentOut]
+    next: str | None
+
+
+class AssignIn(Schema):
+    companies: list[int]
+    settings: dict[str, Any] = {}
+
+
+class AssignResult(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    items: list[AssignmentOut]
+
+
+class AssignmentPatch(Schema):
+    settings: dict[str, Any] | None = None
+    enabled: bool | None = None
+
+
+class AssignAllIn(Schema):
+    include_future_companies: bool = False
+
+
+class AssignAllOut(Schema):
+    created: int
+    already_assigned: int
+    total: int
+    include_future_companies: bool
+
+
+class ImportRow(Schema):
+    row: int
+    siret: str
+    company_id: int
+    company: str
+    action: Literal["created", "updated", "unchanged"]
+    changed: list[str]
+
+
+class ImportOut(Schema):
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    rows: list[ImportRow]
+    columns: list[str]
+    extra_columns: list[str]
+
+
+class RoleGrantIn(Schema):
+    companies: list[int] | Literal["all"]
+    roles: list[str]
+    include_future_users: bool = False
+
+
+class RoleGrantOut(Schema):
+    id: int
+    installation: int
+    company: CompanyRef | None
+    roles: list[str]
+    include_future_users: bool
+    created_at: datetime
+
+
+class RoleGrantPage(Schema):
+    items: list[RoleGrantOut]
+    next: str | None
+
+
+class RoleGrantResult(Schema):
+    grants: list[int]
+    companies: int
+    assigned: int
+    users_granted: int
+
+
+class UserAppOut(Schema):
+    installation: int
+    name: str
+    enabled: bool
+    granted: bool
+    by_rule: bool
+
+
+def _company_ref(company) -> dict[str, Any]:
+    return {"id": company.pk, "name": company.name, "siret": company.siret}
+
+
+def assignment_out(assignment: CompanyAssignment, app=None) -> dict[str, Any]:
+    app = app or assignment.installation.app
+    return {
+        "installation": assignment.installation_id,
+        "app": app.slug,
+        "company": _company_ref(assignment.company),
+        "enabled": assignment.enabled,
+        "settings": public_settings(app, COMPANY, assignment.settings),
+        "users": getattr(assignment, "user_count", None),
+        "created_at": assignment.created_at,
+        "updated_at": assignment.updated_at,
+    }
+
+
+def grant_out(grant: RoleGrant) -> dict[str, Any]:
+    return {
+        "id": grant.pk,
+        "installation": grant.installation_id,
+        "company": _company_ref(grant.company) if grant.company_id else None,
+        "roles": list(grant.roles),
+        "include_future_users": grant.include_future_users,
+        "created_at": grant.created_at,
+    }
