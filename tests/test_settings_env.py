@@ -23,6 +23,14 @@ def test_production_refuses_to_start_without_secret_key(var_dir):
     assert not var_dir.exists(), "production must not generate a key of its own"
 
 
+def test_source_tree_commands_need_no_secret_key(var_dir):
+    # makemigrations --check runs in every checkout (and in the team's before-stop hook)
+    result = run_comptoir("makemigrations", "--check", "--dry-run", env=clean_env(var_dir))
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_check_deploy_is_clean_with_production_settings(var_dir):
     env = clean_env(var_dir, SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="comptoir.example.com")
 

@@ -3,9 +3,17 @@
 import os
 import sys
 
+# Commands that only read or write the source tree (never a database, never a user's request):
+# without COMPTOIR_MODE they run in test mode, so a checkout needs no SECRET_KEY for them.
+# Everything else keeps production's default, which refuses to start without SECRET_KEY.
+SOURCE_TREE_COMMANDS = {"makemigrations", "makemessages", "compile-translations", "help"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+    command = sys.argv[1] if len(sys.argv) > 1 else "help"
+    if command in SOURCE_TREE_COMMANDS and "COMPTOIR_MODE" not in os.environ:
+        os.environ["COMPTOIR_MODE"] = "test"
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
