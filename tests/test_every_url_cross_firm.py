@@ -163,6 +163,8 @@ def _page_cases(t: OtherFirm) -> dict[str, dict]:
         "assignments:company_assignment_remove": {"pk": company, "installation_id": inst},
         "assignments:firm_user_apps": {"pk": company, "user_id": t.member.pk},
         "assignments:company_user_apps": {"user_id": t.member.pk},
+        "companies:self_member_role": {"user_id": t.member.pk},
+        "companies:self_member_remove": {"user_id": t.member.pk},
         "documents:firm_company_documents": {"pk": company},
         "documents:detail": {"pk": t.document.pk},
         "documents:download": {"pk": t.document.pk, "number": 1},

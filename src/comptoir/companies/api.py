@@ -1,11 +1,13 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from comptoir.companies import selectors, services
-from comptoir.companies.models import CompanyMembership
-from comptoir.core.api import firm_context, paginate
+from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.core.api import api_context, firm_context, paginate
+from comptoir.core.errors import Forbidden, NotFound
 
 router = Router(tags=["companies"])
 
@@ -121,12 +123,33 @@ def company_delete(request: HttpRequest, company_id: str):
     return Status(204, None)
 
 
+def managed_company(request: HttpRequest, company_id: str) -> tuple[Company, bool]:
+    """The company whose users the caller may manage, and whether they act as its own admin.
+
+    In a firm context: any client company of the firm. In a company context: only that
+    company (any other is a 404, as for another firm's), and only for its administrateur
+    (403 for a collaborateur or an invité).
+    """
+    context = api_context(request)
+    if context.is_firm:
+        return selectors.company_get(firm=context.firm, pk=company_id), False
+    company = context.company
+    assert company is not None
+    if str(company_id) != str(company.pk):
+        raise NotFound()
+    if context.company_role != CompanyRole.ADMINISTRATEUR:
+        raise Forbidden(
+            _("Only an administrator of the company can manage its users."),
+            code="company_admin_only",
+        )
+    return company, True
+
+
 @router.get("/companies/{company_id}/users", response=MemberPage)
 def member_list(
     request: HttpRequest, company_id: str, limit: int | None = None, cursor: str | None = None
 ):
-    context = firm_context(request)
-    company = selectors.company_get(firm=context.firm, pk=company_id)
+    company = managed_company(request, company_id)[0]
     rows, next_cursor = paginate(
         selectors.company_member_list(company=company), limit=limit, cursor=cursor, keys=("id",)
     )
@@ -135,8 +158,7 @@ def member_list(
 
 @router.post("/companies/{company_id}/users", response={201: MemberOut})
 def member_invite(request: HttpRequest, company_id: str, payload: MemberIn):
-    context = firm_context(request)
-    company = selectors.company_get(firm=context.firm, pk=company_id)
+    company = managed_company(request, company_id)[0]
     membership = services.company_member_invite(
         actor=request.user,
         company=company,
@@ -149,19 +171,22 @@ def member_invite(request: HttpRequest, company_id: str, payload: MemberIn):
 
 @router.patch("/companies/{company_id}/users/{user_id}", response=MemberOut)
 def member_change_role(request: HttpRequest, company_id: str, user_id: str, payload: MemberPatch):
-    context = firm_context(request)
-    company = selectors.company_get(firm=context.firm, pk=company_id)
+    company, as_company_admin = managed_company(request, company_id)
     membership = selectors.company_member_get(company=company, user_id=user_id)
     services.company_member_change_role(
-        actor=request.user, membership=membership, role=payload.role
+        actor=request.user,
+        membership=membership,
+        role=payload.role,
+        acting_as_company_admin=as_company_admin,
     )
     return member_out(membership)
 
 
 @router.delete("/companies/{company_id}/users/{user_id}", response={204: None})
 def member_remove(request: HttpRequest, company_id: str, user_id: str):
-    context = firm_context(request)
-    company = selectors.company_get(firm=context.firm, pk=company_id)
+    company, as_company_admin = managed_company(request, company_id)
     membership = selectors.company_member_get(company=company, user_id=user_id)
-    services.company_member_remove(actor=request.user, membership=membership)
+    services.company_member_remove(
+        actor=request.user, membership=membership, acting_as_company_admin=as_company_admin
+    )
     return Status(204, None)

@@ -14,7 +14,7 @@ from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
 from comptoir.core.cleaning import clean_name
-from comptoir.core.errors import Conflict, ValidationFailed
+from comptoir.core.errors import Conflict, Forbidden, ValidationFailed
 
 NAME_MAX = 200
 
@@ -249,11 +249,63 @@ def company_member_invite(
     return membership
 
 
+# --- the company's own administrateur --------------------------------------------------------
+#
+# The firm may change or remove any user of its client companies. A company administrateur
+# manages the users of their own company too, with one more rule: the company keeps at least
+# one administrateur, so they cannot remove or demote themself when they are the last one.
+# The change and remove services take ``acting_as_company_admin=True`` for that side (pages
+# under /entreprise/ and the API in a company context): the rule is checked inside the same
+# transaction as the change, the company's administrateurs locked, so that two administrateurs
+# demoting each other at the same moment cannot leave the company without one.
+
+
+def require_company_admin(*, actor, company: Company) -> None:
+    """The services' own check of the acting user (the pages and the API check it first)."""
+    is_admin = (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and CompanyMembership.objects.filter(
+            company=company, user=actor, role=CompanyRole.ADMINISTRATEUR
+        ).exists()
+    )
+    if not is_admin:
+        raise Forbidden(
+            _("Only an administrator of the company can manage its users."),
+            code="company_admin_only",
+        )
+
+
+def require_another_administrateur(*, membership: CompanyMembership, new_role=None) -> None:
+    """Refuse to leave the company without an administrateur (call inside a transaction)."""
+    if new_role == CompanyRole.ADMINISTRATEUR:
+        return
+    admins = set(
+        CompanyMembership.objects.select_for_update()
+        .filter(company_id=membership.company_id, role=CompanyRole.ADMINISTRATEUR)
+        .values_list("pk", flat=True)
+    )
+    if membership.pk in admins and len(admins) == 1:
+        raise Conflict(
+            _(
+                "%(user)s is the last administrator of %(company)s. Make another user "
+                "administrator first, so that someone can still manage the company's users."
+            )
+            % {"user": membership.user.display_name, "company": membership.company.name},
+            code="last_administrator",
+            field="role" if new_role is not None else None,
+        )
+
+
 @transaction.atomic
 def company_member_change_role(
-    *, actor, membership: CompanyMembership, role: str
+    *, actor, membership: CompanyMembership, role: str, acting_as_company_admin: bool = False
 ) -> CompanyMembership:
+    """Change a user's role; ``acting_as_company_admin``: see the rule above."""
     role = clean_company_role(role)
+    if acting_as_company_admin:
+        require_company_admin(actor=actor, company=membership.company)
+        require_another_administrateur(membership=membership, new_role=role)
     if membership.role == role:
         return membership
     before = membership.role
@@ -274,7 +326,13 @@ def company_member_change_role(
 
 
 @transaction.atomic
-def company_member_remove(*, actor, membership: CompanyMembership) -> None:
+def company_member_remove(
+    *, actor, membership: CompanyMembership, acting_as_company_admin: bool = False
+) -> None:
+    """Remove a user from the company; ``acting_as_company_admin``: see the rule above."""
+    if acting_as_company_admin:
+        require_company_admin(actor=actor, company=membership.company)
+        require_another_administrateur(membership=membership)
     invitation_cancel_pending(
         user=membership.user, firm=membership.firm, company=membership.company
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comptoir.companies import views
+from comptoir.companies import views, views_company
 
 app_name = "companies"
 
@@ -19,5 +19,21 @@ urlpatterns = [
         "cabinet/clients/<int:pk>/utilisateurs/<int:user_id>/retirer/",
         views.member_remove,
         name="member_remove",
+    ),
+    # The company's own administrateur (the page itself: assignments:company_users)
+    path(
+        "entreprise/utilisateurs/inviter/",
+        views_company.self_member_invite,
+        name="self_member_invite",
+    ),
+    path(
+        "entreprise/utilisateurs/<int:user_id>/role/",
+        views_company.self_member_role,
+        name="self_member_role",
+    ),
+    path(
+        "entreprise/utilisateurs/<int:user_id>/retirer/",
+        views_company.self_member_remove,
+        name="self_member_remove",
     ),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from comptoir.assignments import selectors, services
 from comptoir.assignments.forms import AddAppForm, AssignmentForm
 from comptoir.assignments.permissions import can_manage_user_access, is_assignable
+from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.selectors import company_get, company_member_get, company_member_list
 from comptoir.core.errors import ServiceError
 from comptoir.core.permissions import company_member_required, firm_member_required
@@ -222,8 +223,13 @@ def _company_admin(request):
 
 @company_member_required
 def company_users(request):
-    """/entreprise/utilisateurs/: a company administrateur chooses who sees which app."""
-    company = _company_admin(request)
+    """/entreprise/utilisateurs/: a company administrateur chooses who sees which app, and
+    invites, changes the role of and removes users (companies.views_company)."""
+    return company_users_page(request, _company_admin(request))
+
+
+def company_users_page(request, company, *, invite_form=None, status=200):
+    """The page of /entreprise/utilisateurs/, with ``invite_form`` bound after a refusal."""
     assignments, by_user = selectors.user_access_matrix(company=company)
     members = list(company_member_list(company=company))
     rows = [
@@ -242,7 +248,10 @@ def company_users(request):
             "company": company,
             "rows": rows,
             "has_apps": bool(assignments),
+            "invite_form": invite_form or MemberInviteForm(),
+            "roles": MemberRoleForm.base_fields["role"].choices,
         },
+        status=status,
     )
 
 
