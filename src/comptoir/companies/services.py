@@ -170,12 +170,17 @@ def company_update(
 
 @transaction.atomic
 def company_delete(*, actor, company: Company) -> None:
+    """Delete the company with everything of it: users' memberships, app assignments, documents
+    (their stored files too, once the deletion commits) and their send history."""
+    from comptoir.documents.services import company_files_delete_on_commit
+
+    files = company_files_delete_on_commit(company=company)
     audit_record(
         firm=company.firm,
         actor=actor,
         action="company.delete",
         target=company,
-        details={"siret": company.siret or "", "name": company.name},
+        details={"siret": company.siret or "", "name": company.name, "files": files},
     )
     company.delete()
 

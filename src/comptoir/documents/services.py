@@ -306,3 +306,33 @@ def document_version_add(*, actor, document: Document, file) -> DocumentVersion:
     document.updated_at = locked.updated_at
     version.document = document
     return version
+
+
+# --- when a company goes ---------------------------------------------------------------------
+
+
+def company_files_delete_on_commit(*, company) -> int:
+    """Delete the stored files of the company's document versions once its deletion commits.
+
+    Called by ``company_delete`` before the rows go (they cascade with the company). The files
+    are deleted only after the commit, so a rolled-back deletion keeps every file. Returns how
+    many files are scheduled.
+    """
+    from django.core.files.storage import default_storage
+
+    names = list(
+        DocumentVersion.objects.filter(document__company=company)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
+
+    def delete_files() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except Exception:  # a missing file or a passing storage error must not hide the rest
+                logger.exception("Could not delete %s after its company was deleted", name)
+
+    if names:
+        transaction.on_commit(delete_files)
+    return len(names)
