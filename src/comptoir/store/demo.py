@@ -45,6 +45,7 @@ DEMO_INSTALLATIONS: dict[str, list[tuple[str, dict]]] = {
                 "sftp_port": "22",
                 "sftp_login": "fiducia",
                 "sftp_password": "demo-sftp-mot-de-passe",
+                "sftp_host_key": "SHA256:q0GHrhHHbVnKmbZsPnk4ZmFjdGljZS1kZW1vLWlzY3JpYmU",
             },
         ),
         ("relancia", {}),
