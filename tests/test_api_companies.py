@@ -260,6 +260,19 @@ def test_session_auth_requires_csrf(firm_admin):
     assert client.get("/api/v1/me").status_code == 200
     response = client.post("/api/v1/companies", {"name": "A"}, content_type="application/json")
     assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
+    assert "rechargez la page" in response.json()["error"]["message"]
+    assert not Company.objects.exists()
+
+
+def test_an_unreadable_body_is_400_with_a_clear_message(api_as, firm_admin):
+    response = api_as(firm_admin).client.post(
+        "/api/v1/companies", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Le corps de la requête est illisible : envoyez du JSON valide."
+    )
     assert not Company.objects.exists()
 
 

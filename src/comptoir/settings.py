@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "comptoir.core.middleware.TenantContextMiddleware",
+    "comptoir.core.middleware.ClientIpMiddleware",
 ]
 
 ROOT_URLCONF = "comptoir.urls"

@@ -175,6 +175,29 @@ def test_the_send_history_of_one_version(firm_admin, history, api_as):
     assert missing.status_code == 404
 
 
+def test_the_version_history_costs_the_same_queries_for_1_or_4_deliveries(
+    firm_admin, history, api_as
+):
+    api = api_as(firm_admin)
+    url = f"/documents/{history[0].pk}/versions/1/deliveries"
+
+    def count() -> int:
+        with CaptureQueriesContext(db_connection) as captured:
+            assert api.get(url).status_code == 200
+        return len(captured)
+
+    count()  # the token's first use records it once
+    one = count()
+    for _ in range(3):  # each resend is sent (one attempt) before the next one
+        latest = Delivery.objects.filter(version__document=history[0]).latest("id")
+        api.post(f"/deliveries/{latest.pk}/resend")
+        for delivery in Delivery.objects.filter(status="pending", version__document=history[0]):
+            engine.process_delivery(delivery.pk, clock=later)
+
+    assert len(api.get(url).json()["items"]) == 4
+    assert count() == one
+
+
 def test_resend_answers_201_with_the_new_delivery(firm_admin, history, api_as):
     failed = Delivery.objects.get(status="failed")
 

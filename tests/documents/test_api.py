@@ -3,6 +3,8 @@
 import hashlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from comptoir.documents.models import Document, DocumentVersion
 from tests.documents.conftest import stored_files
@@ -217,6 +219,39 @@ def test_document_list_filters_and_paginates(company, firm_admin, api_as):
     ).json()
     assert len(in_month["items"]) == 3
     assert api.get(f"/companies/{company.pk}/documents", {"folder": "x"}).status_code == 422
+
+
+def test_document_list_and_detail_cost_the_same_queries_for_1_or_4_rows(
+    company, firm_admin, api_as
+):
+    api = api_as(firm_admin)
+    created = post_multipart(
+        api, f"/companies/{company.pk}/documents", {"file": uploaded_file(), "folder": "achats"}
+    ).json()
+    urls = [f"/companies/{company.pk}/documents", f"/documents/{created['id']}"]
+
+    def counts() -> list[int]:
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert api.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    one = counts()
+    for i in range(3):
+        post_multipart(
+            api,
+            f"/companies/{company.pk}/documents",
+            {"file": uploaded_file(f"{i}.pdf"), "folder": "achats"},
+        )
+        api.client.post(
+            f"/api/v1/documents/{created['id']}/versions", {"file": uploaded_file(f"v{i}.pdf")}
+        )
+
+    assert len(api.get(urls[0]).json()["items"]) == 4
+    assert len(api.get(urls[1]).json()["versions"]) == 4
+    assert counts() == one
 
 
 def test_company_users_act_in_their_company_context(company, company_admin, api_as):

@@ -57,7 +57,7 @@ def test_the_admin_lists_and_edits_apps(operator):
     ("overrides", "message"),
     [
         ({"launch_url": "javascript:alert(1)"}, "https://"),
-        ({"launch_url": ""}, "needs a launch URL"),
+        ({"launch_url": ""}, "adresse de lancement"),
         ({"logo_svg": "<svg><script>alert(1)</script></svg>"}, "script"),
         ({"type": "automation", "launch_url": "", "settings_schema": '[{"key": "x"}]'}, "label_fr"),
     ],

@@ -254,6 +254,15 @@ def test_create_a_custom_app(admin_api, firm):
     assert renamed.json()["app"]["name"] == "Agenda"
 
 
+def test_a_refused_setting_keeps_the_new_name_out(admin_api, firm):
+    created = admin_api.post("/custom-apps", {"name": "Agenda", "url": "https://agenda.example"})
+    pk = created.json()["id"]
+    response = admin_api.patch(f"/installations/{pk}", {"name": "Renamed", "settings": {"x": 1}})
+    assert response.status_code == 422
+    assert error_code(response) == "invalid_settings"
+    assert Installation.objects.get(pk=pk).app.name == "Agenda"
+
+
 @pytest.mark.parametrize(
     ("payload", "status", "code"),
     [

@@ -1,13 +1,12 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from comptoir.companies import selectors, services
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.core.api import api_context, firm_context, paginate
-from comptoir.core.errors import Forbidden, NotFound
+from comptoir.core.errors import NotFound
 
 router = Router(tags=["companies"])
 
@@ -138,10 +137,7 @@ def managed_company(request: HttpRequest, company_id: str) -> tuple[Company, boo
     if str(company_id) != str(company.pk):
         raise NotFound()
     if context.company_role != CompanyRole.ADMINISTRATEUR:
-        raise Forbidden(
-            _("Only an administrator of the company can manage its users."),
-            code="company_admin_only",
-        )
+        raise services.company_admin_only()
     return company, True
 
 

@@ -265,6 +265,14 @@ def company_member_invite(
 # demoting each other at the same moment cannot leave the company without one.
 
 
+def company_admin_only() -> Forbidden:
+    """The refusal for a collaborateur or an invité who tries to manage the company's users."""
+    return Forbidden(
+        _("Only an administrator of the company can manage its users."),
+        code="company_admin_only",
+    )
+
+
 def require_company_admin(*, actor, company: Company) -> None:
     """The services' own check of the acting user (the pages and the API check it first)."""
     is_admin = (
@@ -275,10 +283,7 @@ def require_company_admin(*, actor, company: Company) -> None:
         ).exists()
     )
     if not is_admin:
-        raise Forbidden(
-            _("Only an administrator of the company can manage its users."),
-            code="company_admin_only",
-        )
+        raise company_admin_only()
 
 
 def require_another_administrateur(*, membership: CompanyMembership, new_role=None) -> None:

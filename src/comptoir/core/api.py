@@ -15,7 +15,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from comptoir.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from comptoir.core.errors import (
+    FORBIDDEN_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    ValidationFailed,
+)
 from comptoir.core.tenancy import SESSION_KEY, TenantContext, resolve_context
 
 
@@ -204,12 +211,11 @@ def _install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
+        return api.create_response(request, error_body("not_found", NOT_FOUND_MESSAGE), status=404)
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
-        message = _("You are not allowed to do this.")
-        return api.create_response(request, error_body("forbidden", message), status=403)
+        return api.create_response(request, error_body("forbidden", FORBIDDEN_MESSAGE), status=403)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
@@ -226,8 +232,20 @@ def _install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        code = "csrf_failed" if exc.status_code == 403 else "http_error"
-        return api.create_response(request, error_body(code, exc.message), status=exc.status_code)
+        # Ninja raises these with English texts: its CSRF refusal and an unreadable body.
+        if exc.status_code == 403:
+            code, message = (
+                "csrf_failed",
+                _(
+                    "The security check failed: reload the page and try again, "
+                    "or send an API token in the Authorization header."
+                ),
+            )
+        elif exc.status_code == 400:
+            code, message = "http_error", _("The request body could not be read: send valid JSON.")
+        else:
+            code, message = "http_error", exc.message
+        return api.create_response(request, error_body(code, message), status=exc.status_code)
 
 
 def _detail(error: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,16 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+NOT_FOUND_MESSAGE = _(
+    "Not found: check the address, and that you work in the firm or company it belongs to."
+)
+FORBIDDEN_MESSAGE = _("You are not allowed to do this: ask an administrator if you need to.")
+
 
 class ServiceError(Exception):
     status = 400
     code = "bad_request"
-    default_message = _("The request is not valid.")
+    default_message = _("The request is not valid: check what you sent and try again.")
 
     def __init__(
         self,
@@ -33,28 +38,30 @@ class ServiceError(Exception):
 class ValidationFailed(ServiceError):
     status = 422
     code = "validation_error"
-    default_message = _("Some fields are not valid.")
+    default_message = _("Some fields are not valid: correct them and try again.")
 
 
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
-    default_message = _("This conflicts with what already exists.")
+    default_message = _(
+        "This conflicts with what already exists: reload the page and check it first."
+    )
 
 
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"
-    default_message = _("You are not allowed to do this.")
+    default_message = FORBIDDEN_MESSAGE
 
 
 class NotFound(ServiceError):
     status = 404
     code = "not_found"
-    default_message = _("Not found.")
+    default_message = NOT_FOUND_MESSAGE
 
 
 class TooLarge(ServiceError):
     status = 413
     code = "too_large"
-    default_message = _("The file is too large.")
+    default_message = _("The file is too large: send a smaller one.")

@@ -1,7 +1,7 @@
 from comptoir.core.request_context import client_ip, ip_from_request
 
 
-class TenantContextMiddleware:
+class ClientIpMiddleware:
     """Records the client IP for audit events (read by services through a context var)."""
 
     def __init__(self, get_response):

@@ -69,3 +69,19 @@ def company_member_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def tenant_required(view):
+    """For pages that serve both contexts (documents, send history): any context, firm or
+    company, runs the view with ``request.tenant`` set; no context at all: 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        context = get_tenant(request)
+        if context is None:
+            raise Http404
+        request.tenant = context
+        return view(request, *args, **kwargs)
+
+    return wrapper

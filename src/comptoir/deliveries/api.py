@@ -135,7 +135,7 @@ def delivery_out(delivery: Delivery) -> dict:
 
 
 def delivery_page(queryset, *, limit: int | None, cursor: str | None) -> dict:
-    """A cursor page (oldest first, by id) with the attempts loaded in one more query."""
+    """A cursor page (newest first) with the attempts loaded in one more query."""
     rows, next_cursor = paginate(queryset, limit=limit, cursor=cursor, keys=("-created_at", "-id"))
     return {
         "items": [delivery_out(d) for d in selectors.with_attempts(rows)],
@@ -204,7 +204,7 @@ def delivery_list(
     limit: int | None = None,
     cursor: str | None = None,
 ):
-    """Deliveries with their attempts, oldest first. ``since``/``until`` filter the time the
+    """Deliveries with their attempts, newest first. ``since``/``until`` filter the time the
     delivery was created (a date includes its whole day). In a company context: that
     company's deliveries only."""
     deliveries = selectors.delivery_list(

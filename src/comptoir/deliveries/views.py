@@ -2,20 +2,17 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from comptoir.core.errors import ServiceError
 from comptoir.core.forms import DateInput
-from comptoir.core.permissions import firm_member_required
-from comptoir.core.tenancy import get_tenant
+from comptoir.core.navigation import safe_next
+from comptoir.core.permissions import firm_member_required, tenant_required
 from comptoir.deliveries import selectors, services
 from comptoir.deliveries.history import history_context
 from comptoir.deliveries.models import DeliveryStatus
@@ -64,15 +61,6 @@ def index(request):
     )
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @require_POST
 @firm_member_required
 def resend(request, pk):
@@ -88,15 +76,13 @@ def resend(request, pk):
             _("“%(document)s” will be sent again to “%(app)s”.")
             % {"document": delivery.version.document.title, "app": delivery.app_name},
         )
-    return redirect(_safe_next(request, reverse("deliveries:index")))
+    return redirect(safe_next(request, reverse("deliveries:index")))
 
 
-@login_required
+@tenant_required
 def version_history(request, pk, number):
     """The send history of one version (the partial the document page refreshes itself)."""
-    tenant = get_tenant(request)
-    if tenant is None:
-        raise Http404
+    tenant = request.tenant
     document = document_selectors.document_for_context(context=tenant, pk=pk)
     version = document_selectors.version_get(document=document, number=number)
     history = history_context(

@@ -278,7 +278,7 @@ def version_deliveries(
     cursor: str | None = None,
 ):
     """Every delivery of this version (one per app destination, resends included) with its
-    attempts, oldest first. Company users see their own company's documents (read only)."""
+    attempts, newest first. Company users see their own company's documents (read only)."""
     document = selectors.document_for_context(context=api_context(request), pk=document_id)
     version = selectors.version_get(document=document, number=number)
     deliveries = delivery_selectors.version_deliveries(version=version)

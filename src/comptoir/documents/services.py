@@ -54,16 +54,20 @@ def clean_folder(folder: str | None) -> str:
     return key
 
 
+def _date_or_none(text: str) -> date | None:
+    """The date written YYYY-MM-DD, or None (malformed, or well-formed but impossible)."""
+    try:
+        return parse_date(text)
+    except ValueError:  # 2026-02-30
+        return None
+
+
 def parse_month(value: Any) -> date:
     """A month given as a date, "2026-03" or "2026-03-01", as the month's first day."""
     if isinstance(value, date):
         return first_of_month(value)
     text = str(value).strip()
-    parsed = None
-    try:
-        parsed = parse_date(f"{text}-01" if len(text) == 7 else text)
-    except ValueError:
-        parsed = None
+    parsed = _date_or_none(f"{text}-01" if len(text) == 7 else text)
     if parsed is None:
         raise ValidationFailed(
             _("Give the month as YYYY-MM, for example 2026-03."),
@@ -78,11 +82,7 @@ def parse_fiscal_year_start(value: Any) -> date:
         return value.start
     if isinstance(value, date):
         return value
-    parsed = None
-    try:
-        parsed = parse_date(str(value).strip())
-    except ValueError:
-        parsed = None
+    parsed = _date_or_none(str(value).strip())
     if parsed is None:
         raise ValidationFailed(
             _("Give the fiscal year by its first day, as YYYY-MM-DD (for example 2026-01-01)."),

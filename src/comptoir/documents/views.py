@@ -4,11 +4,9 @@ Firm users reach a client's documents through the “Documents” tab of the cli
 company users through “Documents” of their space. The document page serves both.
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,8 +16,11 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ServiceError
-from comptoir.core.permissions import company_member_required, firm_member_required
-from comptoir.core.tenancy import get_tenant
+from comptoir.core.permissions import (
+    company_member_required,
+    firm_member_required,
+    tenant_required,
+)
 from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import (
@@ -33,21 +34,6 @@ from comptoir.documents.forms import DocumentUploadForm, VersionUploadForm
 from comptoir.documents.permissions import can_upload_documents
 
 DOCUMENTS_PER_PAGE = 50
-
-
-def tenant_required(view):
-    """Any context (firm or company); ``request.tenant`` is set. No context at all: 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        context = get_tenant(request)
-        if context is None:
-            raise Http404
-        request.tenant = context
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _documents_url(tenant, company) -> str:

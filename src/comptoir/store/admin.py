@@ -7,6 +7,7 @@ overwritten the next time ``load-catalog`` sees a change in that app's file.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from comptoir.core.admin import NoAddOrChangeAdminMixin
 from comptoir.core.errors import ServiceError
@@ -25,7 +26,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class AppAdminForm(forms.ModelForm):
     logo_upload = forms.FileField(
-        required=False, help_text="PNG, JPEG or WebP up to 512 KB (re-encoded to PNG)."
+        required=False, help_text=_("PNG, JPEG or WebP up to 512 KB (re-encoded to PNG).")
     )
 
     class Meta:
@@ -86,7 +87,7 @@ class AppAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("type") == AppType.REDIRECT and not data.get("launch_url"):
-            self.add_error("launch_url", "A redirect app needs a launch URL.")
+            self.add_error("launch_url", _("A redirect app needs a launch URL: enter its address."))
         upload = data.get("logo_upload")
         if upload:
             try:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from comptoir.core.api import api_context, firm_context, paginate
-from comptoir.core.errors import Forbidden, ValidationFailed
+from comptoir.core.errors import Forbidden
 from comptoir.store import selectors, services
 from comptoir.store.models import App, Installation
 from comptoir.store.permissions import can_manage_store
@@ -269,18 +269,9 @@ def installation_update(request: HttpRequest, installation_id: str, payload: Ins
     changes = payload.dict(exclude_unset=True)
     settings = changes.pop("settings", None)
     custom = {k: ("" if v is None and k == "description" else v) for k, v in changes.items()}
-    if custom:
-        if not installation.app.is_custom:
-            raise ValidationFailed(
-                _("Name, address and description can only be changed for your own applications."),
-                code="not_custom_app",
-                field=next(iter(custom)),
-            )
-        services.custom_app_update(actor=request.user, installation=installation, **custom)
-    if settings is not None:
-        services.installation_update_settings(
-            actor=request.user, installation=installation, settings=settings
-        )
+    services.installation_update(
+        actor=request.user, installation=installation, settings=settings, **custom
+    )
     return installation_out(selectors.installation_get(firm=context.firm, pk=installation.pk))
 
 

@@ -32,14 +32,7 @@ def logo_version(content: bytes) -> str:
 
 def clean_uploaded_logo(upload, *, field: str = "logo") -> ContentFile:
     """The upload as a checked PNG (ContentFile named ``<hash>.png``), or a clear error."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > LOGO_MAX_BYTES:
-        raise TooLarge(
-            _("The logo is too large: 512 KB at most. Export a smaller PNG, JPEG or WebP image."),
-            code="logo_too_large",
-            field=field,
-        )
-    raw = upload.read(LOGO_MAX_BYTES + 1)
+    raw = upload.read(LOGO_MAX_BYTES + 1)  # never more than one byte past the limit
     if len(raw) > LOGO_MAX_BYTES:
         raise TooLarge(
             _("The logo is too large: 512 KB at most. Export a smaller PNG, JPEG or WebP image."),

@@ -321,6 +321,28 @@ def custom_app_update(
     return installation
 
 
+def installation_update(
+    *, actor, installation: Installation, settings: dict | None = None, **custom: Any
+) -> Installation:
+    """One edit of an installation: a custom app's fields and/or its firm-level settings.
+
+    Both parts are saved together or not at all (a refused setting keeps the new name out).
+    """
+    require_firm_admin(actor, installation.firm)
+    if custom and not installation.app.is_custom:
+        raise ValidationFailed(
+            _("Name, address and description can only be changed for your own applications."),
+            code="not_custom_app",
+            field=next(iter(custom)),
+        )
+    with transaction.atomic():
+        if custom:
+            custom_app_update(actor=actor, installation=installation, **custom)
+        if settings is not None:
+            installation_update_settings(actor=actor, installation=installation, settings=settings)
+    return installation
+
+
 # --- tiles and launches -------------------------------------------------------------------------
 
 

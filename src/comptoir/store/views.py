@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from comptoir.core.errors import ServiceError, ValidationFailed
+from comptoir.core.navigation import safe_next
 from comptoir.core.permissions import (
     firm_admin_required,
     firm_member_required,
@@ -176,12 +177,7 @@ def tile_move(request, pk):
         services.tile_move(actor=request.user, installation=installation, offset=offset)
     except ServiceError as error:
         messages.error(request, str(error.message))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = ""
-    return redirect(target or "store:index")
+    return redirect(safe_next(request, reverse("store:index")))
 
 
 @never_cache

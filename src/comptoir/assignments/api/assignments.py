@@ -33,6 +33,13 @@ def _installation(request, installation_id):
     return context, selectors.installation_get(firm=context.firm, pk=installation_id)
 
 
+def _assignment(request, installation_id, company_id):
+    context, installation = _installation(request, installation_id)
+    return selectors.assignment_get(
+        firm=context.firm, installation=installation, company_id=company_id
+    )
+
+
 # --- companies that have an app -----------------------------------------------------------------
 
 
@@ -81,14 +88,12 @@ def assignment_create(request: HttpRequest, installation_id: str, payload: Assig
         installation=installation,
         entries=[services.Entry(company=c, settings=dict(payload.settings)) for c in companies],
     )
-    ids = {c.pk for c in companies}
+    # The rows are echoed back for small calls only; large ones read the list endpoint.
     items = (
-        [
-            a
-            for a in selectors.assignment_list(firm=context.firm, installation=installation)
-            if a.company_id in ids
-        ]
-        if len(ids) <= 50
+        selectors.assignment_list(firm=context.firm, installation=installation).filter(
+            company_id__in=[c.pk for c in companies]
+        )
+        if len(companies) <= 50
         else []
     )
     body = {
@@ -106,12 +111,7 @@ def assignment_create(request: HttpRequest, installation_id: str, payload: Assig
     summary="One company's assignment (its settings: the connection for automation apps)",
 )
 def assignment_detail(request: HttpRequest, installation_id: str, company_id: str):
-    context, installation = _installation(request, installation_id)
-    return assignment_out(
-        selectors.assignment_get(
-            firm=context.firm, installation=installation, company_id=company_id
-        )
-    )
+    return assignment_out(_assignment(request, installation_id, company_id))
 
 
 @router.patch(
@@ -122,10 +122,7 @@ def assignment_detail(request: HttpRequest, installation_id: str, company_id: st
 def assignment_update(
     request: HttpRequest, installation_id: str, company_id: str, payload: AssignmentPatch
 ):
-    context, installation = _installation(request, installation_id)
-    assignment = selectors.assignment_get(
-        firm=context.firm, installation=installation, company_id=company_id
-    )
+    assignment = _assignment(request, installation_id, company_id)
     changes = payload.dict(exclude_unset=True)
     if changes.get("enabled", True) is None:
         changes.pop("enabled")
@@ -139,10 +136,7 @@ def assignment_update(
     summary="Unassign: the company's user accesses and connection go",
 )
 def assignment_delete(request: HttpRequest, installation_id: str, company_id: str):
-    context, installation = _installation(request, installation_id)
-    assignment = selectors.assignment_get(
-        firm=context.firm, installation=installation, company_id=company_id
-    )
+    assignment = _assignment(request, installation_id, company_id)
     services.assignment_unassign(actor=request.user, assignment=assignment)
     return Status(204, None)
 

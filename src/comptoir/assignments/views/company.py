@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,16 +15,8 @@ from comptoir.assignments.permissions import can_manage_user_access, is_assignab
 from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.selectors import company_get, company_member_get, company_member_list
 from comptoir.core.errors import ServiceError
+from comptoir.core.navigation import safe_next
 from comptoir.core.permissions import company_member_required, firm_member_required
-
-
-def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @firm_member_required
@@ -86,7 +77,7 @@ def company_assignment(request, pk, installation_id):
                 % {"app": app.name, "company": company.name},
             )
             return redirect(
-                _next_or(request, reverse("assignments:company_apps", args=[company.pk]))
+                safe_next(request, reverse("assignments:company_apps", args=[company.pk]))
             )
     return render(
         request,
@@ -99,7 +90,7 @@ def company_assignment(request, pk, installation_id):
             "form": form,
             "assignable": is_assignable(app),
             "active_tab": "apps",
-            "next": _next_or(request, ""),
+            "next": safe_next(request, ""),
         },
         status=form.status,
     )
@@ -129,7 +120,7 @@ def company_assignment_toggle(request, pk, installation_id):
             )
             % {"app": installation.app.name, "company": company.name},
         )
-    return redirect(_next_or(request, reverse("assignments:company_apps", args=[company.pk])))
+    return redirect(safe_next(request, reverse("assignments:company_apps", args=[company.pk])))
 
 
 @firm_member_required
@@ -148,7 +139,7 @@ def company_assignment_remove(request, pk, installation_id):
             _("%(company)s no longer has “%(app)s” (%(users)d user access(es) removed).")
             % {"company": company.name, "app": installation.app.name, "users": result["users"]},
         )
-        return redirect(_next_or(request, reverse("assignments:company_apps", args=[company.pk])))
+        return redirect(safe_next(request, reverse("assignments:company_apps", args=[company.pk])))
     return render(
         request,
         "assignments/assignment_remove.html",
@@ -158,7 +149,7 @@ def company_assignment_remove(request, pk, installation_id):
             "app": installation.app,
             "assignment": assignment,
             "active_tab": "apps",
-            "next": _next_or(request, ""),
+            "next": safe_next(request, ""),
             "user_count": assignment.accesses.count(),
         },
     )
