@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "comptoir.assignments",
     "comptoir.documents",
     "comptoir.deliveries",
+    "comptoir.ops",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Running Comptoir in production: the server, health, metrics, backups and housekeeping."""
