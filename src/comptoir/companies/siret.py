@@ -1,19 +1,33 @@
 """SIRET: accept what people paste, keep 14 digits, explain every refusal in plain words.
 
-One helper for every way a SIRET comes in (forms, the API, CSV and XLSX imports).
+One helper for every way a SIRET comes in (forms, the API, CSV and XLSX imports), so that
+what is stored, what is unique in a firm and what an import matches are the same 14 ASCII
+digits.
+
+Unicode first (``fold_unicode``): compatibility forms are folded with NFKC (fullwidth digits
+(U+FF10-FF19) typed with a Japanese or Chinese input method, fullwidth hyphens and dots, every
+kind of space), and every *decimal digit* (Unicode category Nd: Arabic-Indic U+0660-0669,
+Devanagari...) counts as that digit, as Python's ``int()`` reads it: the number is the same
+whoever's keyboard typed it. Characters that only *look* like digits — superscripts ``²``,
+circled ``③``, fractions — are not digits of a number and are refused (NFKC would turn ``²``
+into ``2``; we do not let it). Invisible format characters (BOM, zero-width space, direction
+marks) that come with a copy from a web page or a PDF are dropped.
 """
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import siret as stdnum_siret
 
 # What people paste around the digits: spaces of every kind, dots, hyphens, slashes.
-_SEPARATORS = re.compile(r"[\s\u00a0\u202f\u2007.\-_/]+")
+_SEPARATORS = re.compile(r"[\s\u00a0\u202f\u2007\u2010-\u2015\u2212.\-_/]+")
+_ASCII_DIGITS = re.compile(r"^[0-9]+$")
 # What Excel shows for a long number stored as a float: 7,32829E+13 or 7.32829e13.
-_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE][+]?\d+$")
-_FLOAT_TAIL = re.compile(r"^\d{14}\.0+$")
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE][+]?\d+$", re.ASCII)
+# 73282932000074.0 (or ,0 with a French decimal comma): a spreadsheet cell read as a float.
+_FLOAT_TAIL = re.compile(r"^\d{14}[.,]0+$", re.ASCII)
 
 
 class SiretError(ValueError):
@@ -25,12 +39,30 @@ class SiretError(ValueError):
         super().__init__(message)
 
 
+def fold_unicode(text: str) -> str:
+    """Decimal digits of any script as ASCII, NFKC on the rest, look-alike digits kept as is."""
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.category(ch) == "Nd":
+            out.append(str(unicodedata.decimal(ch)))
+        elif unicodedata.category(ch) == "Cf":
+            continue  # invisible: BOM, zero-width space, direction marks copied from a page
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            # ² ③ ⒈ ½ fold into digits: keep them unchanged so that they are refused.
+            out.append(ch if any(c.isdigit() for c in folded) else folded)
+    return "".join(out)
+
+
 def normalize_siret(raw: object) -> str:
-    """Return the 14 digits of a valid SIRET or raise :class:`SiretError`."""
-    text = "" if raw is None else str(raw).strip()
+    """Return the 14 ASCII digits of a valid SIRET or raise :class:`SiretError`."""
+    typed = "" if raw is None else str(raw).strip()
+    text = fold_unicode(typed).strip()
     if not text:
         raise SiretError("siret_empty", str(_("The SIRET is empty.")))
-    if _SCIENTIFIC.match(text.replace(" ", "")):
+    if _SCIENTIFIC.match(re.sub(r"\s+", "", text)):
         raise SiretError(
             "siret_scientific_notation",
             str(
@@ -39,18 +71,18 @@ def normalize_siret(raw: object) -> str:
                     "notation and rounded: the SIRET is lost. Format the column as Text in "
                     "the spreadsheet and type the 14 digits again."
                 )
-                % {"value": text}
+                % {"value": typed}
             ),
         )
-    if _FLOAT_TAIL.match(text):  # 73282932000074.0: a spreadsheet cell read as a float
-        text = text.split(".")[0]
+    if _FLOAT_TAIL.match(text):
+        text = re.split(r"[.,]", text)[0]
     digits = _SEPARATORS.sub("", text)
-    if not digits.isdigit():
+    if not _ASCII_DIGITS.match(digits):
         raise SiretError(
             "siret_not_digits",
             str(
                 _("“%(value)s” is not a SIRET: a SIRET has only digits (14 of them).")
-                % {"value": text}
+                % {"value": typed}
             ),
         )
     if len(digits) != 14:
@@ -58,7 +90,7 @@ def normalize_siret(raw: object) -> str:
             "siret_wrong_length",
             str(
                 _("“%(value)s” has %(count)d digits; a SIRET has exactly 14.")
-                % {"value": text, "count": len(digits)}
+                % {"value": typed, "count": len(digits)}
             ),
         )
     try:

@@ -183,14 +183,12 @@ def _unreadable() -> ImportFileError:
     )
 
 
-def _first_lines(text: str, count: int) -> list[str]:
-    lines = []
+def _header_line(text: str) -> str:
+    """The first non-blank line: the header, as ``_table`` takes it."""
     for line in io.StringIO(text, newline=""):
         if line.strip():
-            lines.append(line)
-            if len(lines) >= count:
-                break
-    return lines
+            return line
+    return ""
 
 
 def _field_count(line: str, delimiter: str) -> int:
@@ -201,13 +199,18 @@ def _field_count(line: str, delimiter: str) -> int:
 
 
 def _guess_delimiter(text: str) -> str:
-    """The delimiter that splits the header into the most columns (``;`` on a tie)."""
-    lines = _first_lines(text, 10)
-    for line in lines:
-        counts = {d: _field_count(line, d) for d in _DELIMITERS}
-        best = max(counts.values())
-        if best > 1:
-            return next(d for d in _DELIMITERS if counts[d] == best)
+    """The delimiter that splits the header into the most columns (``;`` on a tie).
+
+    Only the header decides. A header of one cell is a one-column file (the template of an
+    app without company settings is just ``siret``): its data rows are never split, so
+    ``1,97E+13`` — what Excel writes for a SIRET it turned into a number — stays one cell and
+    gets the scientific-notation message, not a split on its decimal comma.
+    """
+    header = _header_line(text)
+    counts = {d: _field_count(header, d) for d in _DELIMITERS}
+    best = max(counts.values())
+    if best > 1:
+        return next(d for d in _DELIMITERS if counts[d] == best)
     return ";"
 
 

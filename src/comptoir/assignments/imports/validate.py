@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from comptoir.assignments.imports.reader import ImportFileError, Table
 from comptoir.assignments.permissions import is_assignable
 from comptoir.assignments.services.companies import Entry, assignments_plan
-from comptoir.companies.siret import SiretError, format_siret, normalize_siret
+from comptoir.companies.siret import SiretError, normalize_siret
 from comptoir.store.schema import company_fields
 
 SIRET = "siret"
@@ -157,7 +157,8 @@ def check_import(*, installation, table: Table) -> ImportCheck:
         return check
     heading = {key: table.header[index] for key, index in columns.items()}
 
-    parsed: list[tuple[int, str | None, dict[str, str]]] = []
+    # (row, the SIRET cell as typed, its normalised digits or None, the settings)
+    parsed: list[tuple[int, str, str | None, dict[str, str]]] = []
     first_row_of: dict[str, int] = {}
     for number, cells in table.rows:
 
@@ -183,23 +184,24 @@ def check_import(*, installation, table: Table) -> ImportCheck:
                 )
                 continue
             settings[spec.key] = value
-        siret = _row_siret(check, number, heading[SIRET], cell(SIRET), first_row_of)
-        parsed.append((number, siret, settings))
+        typed = cell(SIRET)
+        siret = _row_siret(check, number, heading[SIRET], typed, first_row_of)
+        parsed.append((number, typed, siret, settings))
 
-    sirets = {siret for _n, siret, _s in parsed if siret}
+    sirets = {siret for _n, _typed, siret, _s in parsed if siret}
     companies = (
         {c.siret: c for c in Company.objects.filter(firm_id=installation.firm_id, siret__in=sirets)}
         if sirets
         else {}
     )
-    for number, siret, settings in parsed:
+    for number, typed, siret, settings in parsed:
         company = companies.get(siret) if siret else None
         if siret and company is None:
             check.errors.append(
                 _error(
                     number,
                     heading[SIRET],
-                    format_siret(siret),
+                    typed,  # the cell as the user typed it, so they find it in their file
                     "siret_unknown",
                     _(
                         "No client company of your firm has this SIRET. Check the number, or "
