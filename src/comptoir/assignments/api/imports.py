@@ -46,8 +46,11 @@ def import_file(
     request: HttpRequest,
     installation_id: str,
     dry_run: bool = False,
+    preview: str | None = None,
     file: File[UploadedFile] = None,  # type: ignore[assignment]
 ):
+    """``preview``: the token of the dry run the caller approved; applying answers 409
+    ``import_preview_stale`` and applies nothing when the plan changed since."""
     _context, installation = _installation(request, installation_id)
     data, filename = services.read_upload(file)
     check = services.check_file(installation=installation, data=data, filename=filename)
@@ -60,7 +63,11 @@ def import_file(
     summary = check.summary()
     if not dry_run:
         summary = services.assignment_import_apply(
-            actor=request.user, installation=installation, data=data, filename=filename
+            actor=request.user,
+            installation=installation,
+            data=data,
+            filename=filename,
+            expected_preview=preview,
         )
     return {
         "dry_run": dry_run,
@@ -70,4 +77,5 @@ def import_file(
         "rows": check.rows,
         "columns": check.columns,
         "extra_columns": check.extra_columns,
+        "preview": services.preview_token(check),
     }

@@ -76,6 +76,8 @@ class ImportOut(Schema):
     rows: list[ImportRow]
     columns: list[str]
     extra_columns: list[str]
+    # Pass it back as ?preview= when applying: 409 if the plan changed since this answer.
+    preview: str
 
 
 class RoleGrantIn(Schema):

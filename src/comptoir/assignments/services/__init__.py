@@ -30,11 +30,14 @@ from comptoir.assignments.services.companies import (
     assignments_upsert,
 )
 from comptoir.assignments.services.imports import (
+    ImportAlreadyApplied,
     ImportRejected,
+    ImportStale,
     ImportTooLarge,
     assignment_import_apply,
     assignment_import_store,
     check_file,
+    preview_token,
     read_upload,
 )
 from comptoir.assignments.services.rules import (
@@ -49,7 +52,9 @@ __all__ = [
     "UNCHANGED",
     "UPDATED",
     "Entry",
+    "ImportAlreadyApplied",
     "ImportRejected",
+    "ImportStale",
     "ImportTooLarge",
     "Planned",
     "UpsertResult",
@@ -66,6 +71,7 @@ __all__ = [
     "assignments_plan",
     "assignments_upsert",
     "check_file",
+    "preview_token",
     "read_upload",
     "revoke_member_accesses",
     "role_grant_create",

@@ -1,5 +1,7 @@
 """Keep an uploaded import file for its preview, and apply a clean file in one transaction."""
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import AssignmentImport
 from comptoir.assignments.permissions import require_assignable, require_firm_member
-from comptoir.core.errors import TooLarge, ValidationFailed
+from comptoir.core.errors import Conflict, TooLarge, ValidationFailed
 
 KEEP_UPLOADS = timedelta(days=1)
 FILENAME_MAX = 255
@@ -28,6 +30,41 @@ class ImportRejected(ValidationFailed):
 
 class ImportTooLarge(TooLarge):
     code = "file_too_large"
+
+
+class ImportStale(Conflict):
+    """What applying would do is no longer what the preview showed: nothing is applied."""
+
+    code = "import_preview_stale"
+
+
+class ImportAlreadyApplied(Conflict):
+    code = "import_already_applied"
+
+
+def preview_token(check) -> str:
+    """A short fingerprint of what a preview shows: each row's company, action and changes.
+
+    The preview page (a hidden field) and the API's dry run (``preview``) hand it out; applying
+    with it refuses, with ``ImportStale``, a plan that differs from the one the user approved
+    (another import or a colleague changed the same assignments in the meantime, a company was
+    renamed away...), instead of quietly reporting "0 added".
+    """
+    plan = sorted(
+        (row["row"], row["company_id"], row["action"], sorted(row["changed"])) for row in check.rows
+    )
+    raw = json.dumps([check.columns, plan], separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _stale() -> ImportStale:
+    return ImportStale(
+        _(
+            "Nothing was imported: the client companies or their settings changed since the "
+            "preview, so the import would no longer do what it showed. Check the new preview "
+            "and import again."
+        )
+    )
 
 
 def file_error_as_service_error(error) -> Exception:
@@ -105,23 +142,39 @@ def assignment_import_store(*, actor, installation, data: bytes, filename: str) 
 
 
 def assignment_import_apply(
-    *, actor, installation, data: bytes, filename: str, stored: AssignmentImport | None = None
+    *,
+    actor,
+    installation,
+    data: bytes,
+    filename: str,
+    stored: AssignmentImport | None = None,
+    expected_preview: str | None = None,
 ) -> dict[str, Any]:
     """ "Importer": check the file again and apply it, all rows or none, in one transaction.
 
     The file is planned by ``assignments_plan`` and written by ``apply_plan``: the two halves
     of ``assignments_upsert``, the service the screens and the API use. Returns the counts
     (created, updated, unchanged, rows). Applying the same file again changes nothing.
+
+    With ``expected_preview`` (the ``preview_token`` of the preview the user approved), a plan
+    that changed since is refused with ``ImportStale`` (409). A ``stored`` file is locked and
+    applied once: a second "Importer" on it gets ``ImportAlreadyApplied`` (409).
     """
     from comptoir.assignments.services.companies import apply_plan
 
     require_firm_member(actor, installation.firm_id)
     require_assignable(installation.app)
     with transaction.atomic():
+        if stored is not None:
+            stored = AssignmentImport.objects.select_for_update().get(pk=stored.pk)
+            if stored.applied_at is not None:
+                raise ImportAlreadyApplied(_("This file was already imported."))
         # Checked again inside the transaction: the preview may be minutes old.
         check = check_file(installation=installation, data=data, filename=filename)
         if not check.ok:
             raise _reject(check)
+        if expected_preview is not None and preview_token(check) != expected_preview:
+            raise _stale()
         result = apply_plan(
             actor=actor,
             installation=installation,

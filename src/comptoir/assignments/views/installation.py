@@ -154,6 +154,8 @@ def _import_page(
     request, installation, *, form=None, stored=None, check=None, file_errors=None, status=200
 ):
     context = {
+        # Sent back by "Importer": the import applies only if it still does what this shows.
+        "preview": services.preview_token(check) if check is not None and check.ok else "",
         **_base_context(request, installation, "import"),
         "form": form or ImportUploadForm(),
         "columns": imports.template_columns(installation.app),
@@ -229,7 +231,11 @@ def import_apply(request, pk, import_id):
             data=bytes(stored.content),
             filename=stored.filename,
             stored=stored,
+            expected_preview=request.POST.get("preview") or None,
         )
+    except services.ImportAlreadyApplied:
+        messages.info(request, _("This file was already imported."))
+        return redirect("assignments:installation", pk=installation.pk)
     except ServiceError as error:
         messages.error(request, str(error.message))
         return redirect("assignments:import_preview", pk=installation.pk, import_id=stored.pk)
