@@ -3,6 +3,10 @@ from django.urls import include, path
 
 from comptoir.api import api
 
+# Requests Django refuses while reading them (multipart, DATA_UPLOAD_* limits): the API's
+# error shape on /api/, a French page elsewhere.
+handler400 = "comptoir.core.bad_request.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -161,7 +161,16 @@ def _check_size(size: int | None) -> None:
 def inspect_upload(file) -> tuple[str, FileFacts]:
     """The upload's safe name and facts, or a clear error (missing, empty, too large)."""
     if file is None:
-        raise ValidationFailed(_("Choose a file to upload."), code="file_required", field="file")
+        # Django drops a file whose name is empty once cleaned (only "..", only invisible
+        # characters) before we see it: say so, since the user did choose a file.
+        raise ValidationFailed(
+            _(
+                "Choose a file to upload. If you chose one, its name could not be read (only "
+                "dots or invisible characters): rename it and upload it again."
+            ),
+            code="file_required",
+            field="file",
+        )
     _check_size(getattr(file, "size", None))
     name = sanitize_filename(getattr(file, "name", ""))
     facts = inspect_file(file, name)
