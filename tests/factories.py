@@ -102,3 +102,16 @@ class CompanyMembershipFactory(DjangoModelFactory):
     firm = factory.LazyAttribute(lambda o: o.company.firm)
     user = factory.SubFactory(UserFactory)
     role = CompanyRole.COLLABORATEUR
+
+
+def invite_and_accept(*, actor, company, email: str, role: str) -> CompanyMembership:
+    """Invite an address to the company and, when it is only invited, accept as the invitee:
+    the membership that exists once both sides said yes."""
+    from comptoir.companies.invitations import company_member_invite, invitation_accept
+
+    result = company_member_invite(actor=actor, company=company, email=email, role=role)
+    if result.membership is None:
+        invitation_accept(user=result.invitation.user, pk=result.invitation.pk)
+    return CompanyMembership.objects.select_related("user").get(
+        company=company, user=result.invitation.user
+    )

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from comptoir.accounts import services
 from comptoir.accounts.models import ApiToken, Invitation, hash_secret
+from comptoir.companies.invitations import invitation_accept_by_link
 from comptoir.core.errors import NotFound, ValidationFailed
 from tests.factories import UserFactory
 
@@ -69,13 +70,13 @@ def test_token_needs_a_reasonable_name(firm_admin, name):
 
 def test_accept_sets_password_once(company):
     _invitation, raw = make_invitation(company)
-    user = services.invitation_accept(
+    user = invitation_accept_by_link(
         raw_token=raw, password="Un-mot-de-passe-long-2026", full_name="Léa"
-    )
+    ).user
     user.refresh_from_db()
     assert user.check_password("Un-mot-de-passe-long-2026") and user.full_name == "Léa"
     with pytest.raises(ValidationFailed) as error:
-        services.invitation_accept(raw_token=raw, password="Autre-mot-de-passe-2026")
+        invitation_accept_by_link(raw_token=raw, password="Autre-mot-de-passe-2026")
     assert error.value.code == "invitation_used"
     user.refresh_from_db()
     assert user.check_password("Un-mot-de-passe-long-2026")
@@ -91,17 +92,17 @@ def test_expired_cancelled_and_unknown_links_are_explained(company):
         (raw_cancelled, "invitation_cancelled"),
     ]:
         with pytest.raises(ValidationFailed) as error:
-            services.invitation_accept(raw_token=raw, password="Un-mot-de-passe-long-2026")
+            invitation_accept_by_link(raw_token=raw, password="Un-mot-de-passe-long-2026")
         assert error.value.code == code
     with pytest.raises(NotFound):
-        services.invitation_accept(raw_token="nope", password="Un-mot-de-passe-long-2026")
+        invitation_accept_by_link(raw_token="nope", password="Un-mot-de-passe-long-2026")
     assert not Invitation.objects.filter(accepted_at__isnull=False).exists()
 
 
 def test_weak_password_is_refused_and_nothing_changes(company):
     invitation, raw = make_invitation(company)
     with pytest.raises(ValidationFailed) as error:
-        services.invitation_accept(raw_token=raw, password="1234")
+        invitation_accept_by_link(raw_token=raw, password="1234")
     assert error.value.field == "password"
     invitation.refresh_from_db()
     assert invitation.accepted_at is None and not invitation.user.has_usable_password()
@@ -117,7 +118,7 @@ def test_a_new_link_voids_the_previous_one(company):
 def test_existing_login_accepts_without_changing_password(company):
     user = UserFactory()
     invitation, raw = make_invitation(company, user=user, keep_password=True)
-    services.invitation_accept(raw_token=raw, password="")
+    invitation_accept_by_link(raw_token=raw, password="")
     user.refresh_from_db()
     assert user.check_password("mot-de-passe-solide-42")
     invitation.refresh_from_db()

@@ -1,6 +1,8 @@
 import pytest
 from django.test import Client
 
+from comptoir.accounts.models import User
+from comptoir.audit.models import AuditEvent
 from comptoir.companies.models import Company, CompanyMembership
 from tests.factories import (
     CompanyFactory,
@@ -195,19 +197,21 @@ def test_company_user_has_no_firm_endpoints(company_admin, company, api_as):
     assert_error(api.get(f"/companies/{company.pk}"), 404, "not_found")
 
 
-def test_users_invite_change_role_remove(company, firm_collaborator, api_as):
+def test_users_invite_accept_change_role_remove(company, firm_collaborator, api_as):
     api = api_as(firm_collaborator)
     created = api.post(
         f"/companies/{company.pk}/users", {"email": "Nina@Example.test", "role": "invite"}
     )
     assert created.status_code == 201
-    member = created.json()
-    assert member["email"] == "nina@example.test" and member["status"] == "invited"
+    invited = created.json()
+    assert invited["email"] == "nina@example.test" and invited["status"] == "invited"
+    assert invited["user_id"] is None and invited["full_name"] == ""
     assert_error(
         api.post(
             f"/companies/{company.pk}/users", {"email": "nina@example.test", "role": "invite"}
         ),
         409,
+        "already_invited",
     )
     assert_error(
         api.post(f"/companies/{company.pk}/users", {"email": "x@example.test", "role": "boss"}),
@@ -219,12 +223,45 @@ def test_users_invite_change_role_remove(company, firm_collaborator, api_as):
         422,
         "invalid_email",
     )
+    # Not a user until they accept: listed among the invitations only.
+    assert api.get(f"/companies/{company.pk}/users").json()["items"] == []
+    pending = api.get(f"/companies/{company.pk}/invitations").json()["items"]
+    assert [(i["id"], i["email"], i["status"]) for i in pending] == [
+        (invited["invitation_id"], "nina@example.test", "pending")
+    ]
+    nina = User.objects.get(email="nina@example.test")
+    nina.set_password("un-vrai-secret-42")
+    nina.save()
+    mine = api_as(nina).get("/me/invitations").json()
+    assert [(i["id"], i["company"], i["firm"]) for i in mine] == [
+        (invited["invitation_id"], company.pk, company.firm.name)
+    ]
+    accepted = api_as(nina).post(f"/me/invitations/{invited['invitation_id']}/accept", {})
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert api.get(f"/companies/{company.pk}/invitations").json()["items"] == []
     listed = api.get(f"/companies/{company.pk}/users").json()
     assert [m["email"] for m in listed["items"]] == ["nina@example.test"]
-    changed = api.patch(f"/companies/{company.pk}/users/{member['id']}", {"role": "administrateur"})
+    member_id = listed["items"][0]["id"]
+    changed = api.patch(f"/companies/{company.pk}/users/{member_id}", {"role": "administrateur"})
     assert changed.json()["role"] == "administrateur"
-    assert api.delete(f"/companies/{company.pk}/users/{member['id']}").status_code == 204
+    assert api.delete(f"/companies/{company.pk}/users/{member_id}").status_code == 204
     assert not CompanyMembership.objects.filter(company=company).exists()
+
+
+def test_an_invitation_can_be_revoked_and_then_sent_again(company, firm_admin, api_as):
+    api = api_as(firm_admin)
+    first = api.post(
+        f"/companies/{company.pk}/users", {"email": "a@example.test", "role": "invite"}
+    )
+    invitation_id = first.json()["invitation_id"]
+    assert api.delete(f"/companies/{company.pk}/invitations/{invitation_id}").status_code == 204
+    assert_error(api.delete(f"/companies/{company.pk}/invitations/{invitation_id}"), 404)
+    assert api.get(f"/companies/{company.pk}/invitations").json()["items"] == []
+    again = api.post(
+        f"/companies/{company.pk}/users", {"email": "a@example.test", "role": "invite"}
+    )
+    assert again.status_code == 201 and again.json()["invitation_id"] != invitation_id
+    assert AuditEvent.objects.filter(action="company.invitation_revoke").count() == 1
 
 
 def test_every_company_endpoint_is_404_for_another_firm(firm_admin, other_company, api_as):

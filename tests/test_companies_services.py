@@ -1,14 +1,14 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from django.core import mail
+from django.utils import timezone
 
-from comptoir.accounts.models import Invitation, User
+from comptoir.accounts.models import Invitation
 from comptoir.audit.models import AuditEvent
 from comptoir.companies import services
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.core.errors import Conflict, ValidationFailed
-from tests.factories import CompanyFactory, CompanyMembershipFactory, UserFactory, valid_siret
+from tests.factories import CompanyFactory, CompanyMembershipFactory, valid_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -120,71 +120,6 @@ def test_update_may_keep_its_own_siret_and_clear_it(firm, firm_admin):
     assert company.siret is None
 
 
-def test_invite_creates_login_membership_invitation_and_sends_mail(
-    company, firm_admin, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        membership = services.company_member_invite(
-            actor=firm_admin,
-            company=company,
-            email=" Claire.Petit@Example.TEST ",
-            role="administrateur",
-        )
-    user = membership.user
-    assert user.email == "claire.petit@example.test"
-    assert not user.has_usable_password()
-    invitation = Invitation.objects.get(user=user)
-    assert invitation.company == company and invitation.role == "administrateur"
-    assert invitation.token_hash  # the link was made when the mail was sent
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["claire.petit@example.test"]
-    assert "/invitation/" in mail.outbox[0].body
-
-
-def test_inviting_an_existing_login_keeps_its_password(company, firm_admin):
-    existing = UserFactory(email="deja@example.test")
-    membership = services.company_member_invite(
-        actor=firm_admin, company=company, email="DEJA@example.test", role="invite"
-    )
-    assert membership.user == existing
-    assert User.objects.filter(email="deja@example.test").count() == 1
-    existing.refresh_from_db()
-    assert existing.has_usable_password()
-
-
-def test_inviting_a_member_twice_is_a_conflict(
-    company, firm_admin, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.company_member_invite(
-            actor=firm_admin, company=company, email="a@example.test", role="invite"
-        )
-    with pytest.raises(Conflict) as error:
-        services.company_member_invite(
-            actor=firm_admin, company=company, email="a@example.test", role="collaborateur"
-        )
-    assert error.value.code == "already_member"
-    assert CompanyMembership.objects.filter(company=company).count() == 1
-    assert len(mail.outbox) == 1
-
-
-@pytest.mark.parametrize(
-    ("email", "role", "code"),
-    [
-        ("not-an-address", "invite", "invalid_email"),
-        ("a@example.test", "owner", "invalid_role"),
-        ("", "invite", "invalid_email"),
-    ],
-)
-def test_invite_bad_input_changes_nothing(company, firm_admin, email, role, code):
-    with pytest.raises(ValidationFailed) as error:
-        services.company_member_invite(actor=firm_admin, company=company, email=email, role=role)
-    assert error.value.code == code
-    assert not CompanyMembership.objects.exists()
-    assert not User.objects.filter(email="a@example.test").exists()
-    assert not mail.outbox
-
-
 def test_change_role_and_remove_are_audited(company, firm_admin):
     membership = CompanyMembershipFactory(company=company, role="invite")
     services.company_member_change_role(
@@ -200,12 +135,18 @@ def test_change_role_and_remove_are_audited(company, firm_admin):
     assert sorted(actions) == ["company.member_remove", "company.member_role"]
 
 
-def test_removing_an_invited_member_voids_the_invitation(company, firm_admin):
-    membership = services.company_member_invite(
-        actor=firm_admin, company=company, email="x@example.test", role="invite"
+def test_removing_a_member_voids_their_open_invitation(company, firm_admin):
+    membership = CompanyMembershipFactory(company=company, role="invite")
+    invitation = Invitation.objects.create(
+        firm=company.firm,
+        company=company,
+        user=membership.user,
+        role="invite",
+        expires_at=timezone.now() + timedelta(days=7),
     )
     services.company_member_remove(actor=firm_admin, membership=membership)
-    assert Invitation.objects.get(user=membership.user).cancelled_at is not None
+    invitation.refresh_from_db()
+    assert invitation.cancelled_at is not None
 
 
 def test_delete_company_is_audited_and_removes_members(company, firm_admin):

@@ -56,13 +56,15 @@ def test_invite_sends_the_email_and_applies_the_role(
             {"email": "Zoe@Example.test", "full_name": "Zoé", "role": "collaborateur"},
         )
     assert response.status_code == 302 and response["Location"] == reverse(USERS_PAGE)
-    membership = CompanyMembership.objects.get(company=company, user__email="zoe@example.test")
-    assert membership.role == "collaborateur" and membership.user.full_name == "Zoé"
+    # A user of the company once they accept: until then, an invitation with the role.
+    assert not CompanyMembership.objects.filter(user__email="zoe@example.test").exists()
+    invitation = Invitation.objects.get(user__email="zoe@example.test", company=company)
+    assert invitation.role == "collaborateur" and invitation.user.full_name == "Zoé"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["zoe@example.test"]
-    assert Invitation.objects.filter(user=membership.user, company=company).exists()
     assert AuditEvent.objects.filter(action="company.member_invite", actor=company_admin).exists()
     html = client.get(reverse(USERS_PAGE)).content.decode()
-    assert "Invitation envoyée à zoe@example.test." in html and "zoe@example.test" in html
+    assert "Invitation envoyée à zoe@example.test." in html
+    assert "Invitations en attente de réponse" in html and "zoe@example.test" in html
 
 
 def test_a_refused_invitation_stays_on_the_page_and_changes_nothing(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from comptoir.accounts.services import token_create
 from comptoir.api import api
 from comptoir.assignments.models import AssignmentImport, CompanyAssignment, RoleGrant
+from comptoir.companies.invitations import company_member_invite
 from comptoir.deliveries.models import Delivery
 from comptoir.documents.services import document_upload
 from comptoir.store.models import App, Installation
@@ -33,7 +34,7 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8"
 # URLs without tenant objects in them, tested elsewhere.
 NO_TENANT_OBJECT = {
     "set_language",  # Django's language switch
-    "accounts:invitation_accept",  # a secret link, not an id (tests/test_pages_accounts.py)
+    "companies:invitation_accept",  # a secret link, not an id (tests/test_pages_accounts.py)
 }
 
 
@@ -52,6 +53,7 @@ class OtherFirm:
     import_: AssignmentImport
     document: object
     delivery: Delivery
+    invitation: object
 
 
 @pytest.fixture
@@ -115,7 +117,11 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
         idempotency_key=f"key-{other_firm.pk}",
         next_attempt_at=timezone.now() - timedelta(minutes=1),
     )
+    invitation = company_member_invite(
+        actor=admin, company=company, email="invitee@other.test", role="invite"
+    ).invitation
     return OtherFirm(
+        invitation=invitation,
         company=company,
         member=member,
         token_id=token.pk,
@@ -139,6 +145,10 @@ def _page_cases(t: OtherFirm) -> dict[str, dict]:
         "companies:users": {"pk": company},
         "companies:member_role": {"pk": company, "user_id": t.member.pk},
         "companies:member_remove": {"pk": company, "user_id": t.member.pk},
+        "companies:invitation_revoke": {"pk": company, "invitation_id": t.invitation.pk},
+        "companies:self_invitation_revoke": {"invitation_id": t.invitation.pk},
+        "companies:invitation_accept_mine": {"pk": t.invitation.pk},
+        "companies:invitation_decline_mine": {"pk": t.invitation.pk},
         "store:app_detail": {"slug": t.custom_app.slug},
         "store:install": {"slug": t.custom_app.slug},
         "store:installation_edit": {"pk": inst},
@@ -238,6 +248,8 @@ def test_every_page_answers_404_with_another_firms_objects(theirs, our_users):
     assert theirs.delivery.status == "failed"
     assert Installation.objects.filter(pk=theirs.installation.pk).exists()
     assert CompanyAssignment.objects.filter(pk=theirs.assignment.pk).exists()
+    theirs.invitation.refresh_from_db()
+    assert theirs.invitation.is_open  # neither revoked, accepted nor declined by us
 
 
 # --- API ------------------------------------------------------------------------------------
@@ -253,6 +265,7 @@ def _api_params(t: OtherFirm) -> dict[str, object]:
         "document_id": t.document.pk,
         "number": 1,
         "delivery_id": t.delivery.pk,
+        "invitation_id": t.invitation.pk,
     }
 
 
@@ -273,6 +286,8 @@ API_BODIES = {
     ("post", "/installations/{installation_id}/role-grants/{grant_id}/stop"): {},
     ("put", "/companies/{company_id}/users/{user_id}/apps/{installation_id}"): {},
     ("post", "/deliveries/{delivery_id}/resend"): {},
+    ("post", "/me/invitations/{invitation_id}/accept"): {},
+    ("post", "/me/invitations/{invitation_id}/decline"): {},
 }
 MULTIPART = {
     ("post", "/installations/{installation_id}/assignments/import"),
@@ -318,3 +333,5 @@ def test_every_endpoint_answers_404_with_another_firms_objects(theirs, our_users
     theirs.delivery.refresh_from_db()
     assert theirs.delivery.status == "failed"
     assert Delivery.objects.count() == 1
+    theirs.invitation.refresh_from_db()
+    assert theirs.invitation.is_open

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.accounts.models import ApiToken, Invitation
-from comptoir.companies.services import company_member_invite
+from comptoir.companies.invitations import company_member_invite
 from tests.conftest import client_for
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -120,7 +120,7 @@ def test_unusable_links_say_why_and_change_nothing(
 
 
 def test_unknown_link_is_404_with_a_message():
-    response = Client().get(reverse("accounts:invitation_accept", args=["n-importe-quoi"]))
+    response = Client().get(reverse("companies:invitation_accept", args=["n-importe-quoi"]))
     assert response.status_code == 404
     assert "n’est pas valide" in response.content.decode()  # noqa: RUF001
 

@@ -75,7 +75,8 @@ def test_immediate_backend_in_test_mode(tmp_path):
 # --- real workers -------------------------------------------------------------------------
 
 ENQUEUE_INVITATION = f"""
-from comptoir.companies.services import company_create, company_member_invite
+from comptoir.companies.invitations import company_member_invite
+from comptoir.companies.services import company_create
 from comptoir.firms.services import firm_create
 
 firm = firm_create(name="Cabinet Worker")

@@ -29,7 +29,7 @@ from comptoir.core.tenancy import resolve_context
 from comptoir.store import services as store_services
 from comptoir.store.models import Installation
 from tests.assignments.conftest import make_app
-from tests.factories import FirmFactory, FirmMembershipFactory
+from tests.factories import FirmFactory, FirmMembershipFactory, invite_and_accept
 
 ROLES = ("administrateur", "collaborateur", "invite")
 # (type, audience) of the apps the firm can add: two tile apps, a firm-only one, a connector.
@@ -386,7 +386,7 @@ class AssignmentsMachine(RuleBasedStateMachine):
         else:
             self.emails += 1
             email = f"prop{self.emails}@example.test"
-        membership = company_services.company_member_invite(
+        membership = invite_and_accept(
             actor=self.admin, company=self.company(company), email=email, role=role
         )
         m.members[(company, membership.user_id)] = role

@@ -126,7 +126,7 @@ def test_company_home_page(apps, firm, firm_admin, django_assert_num_queries):
     user = companies[0].memberships.first().user
     client = client_for(user)
     client.get(reverse("core:start"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # 7, and the user's pending invitations (the banner)
         page = client.get(reverse("core:company_home"))
     assert page.content.decode().count('class="tile"') == apps
 
@@ -144,7 +144,7 @@ def test_users_tab(members, firm, firm_admin, django_assert_num_queries):
             include_future_users=False,
         )
     client = client_for(firm_admin)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # 9, and the invitations waiting for an answer
         page = client.get(reverse("companies:users", args=[company.pk]))
     assert page.content.decode().count('name="apps"') == 3 * members
 

@@ -6,17 +6,13 @@ import pytest
 from comptoir.assignments import selectors, services
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
 from comptoir.audit.models import AuditEvent
-from comptoir.companies.services import (
-    company_member_change_role,
-    company_member_invite,
-    company_member_remove,
-)
+from comptoir.companies.services import company_member_change_role, company_member_remove
 from comptoir.core.errors import Forbidden, NotFound, ValidationFailed
 from comptoir.core.tenancy import resolve_context
 from comptoir.store.removal import compute_impact
 from comptoir.store.services import installation_remove
 from tests.assignments.conftest import connector_settings, install, make_app
-from tests.factories import CompanyFactory, CompanyMembershipFactory
+from tests.factories import CompanyFactory, CompanyMembershipFactory, invite_and_accept
 
 
 def tiles(user, company) -> list[int]:
@@ -215,7 +211,7 @@ def test_users_joining_later_get_the_app_only_with_future_users(
         roles=["collaborateur"],
         include_future_users=False,
     )
-    late = company_member_invite(
+    late = invite_and_accept(
         actor=firm_admin, company=company, email="late@example.test", role="collaborateur"
     )
     assert tiles(late.user, company) == []
@@ -227,11 +223,11 @@ def test_users_joining_later_get_the_app_only_with_future_users(
         include_future_users=True,
     )
     assert tiles(late.user, company) == [redirect_installation.pk]  # current users: now
-    later = company_member_invite(
+    later = invite_and_accept(
         actor=firm_admin, company=company, email="later@example.test", role="collaborateur"
     )
     assert tiles(later.user, company) == [redirect_installation.pk]
-    guest = company_member_invite(
+    guest = invite_and_accept(
         actor=firm_admin, company=company, email="g@example.test", role="invite"
     )
     assert tiles(guest.user, company) == []
@@ -245,7 +241,7 @@ def test_role_changes_follow_the_rules(firm, firm_admin, company, redirect_insta
         roles=["collaborateur"],
         include_future_users=True,
     )
-    membership = company_member_invite(
+    membership = invite_and_accept(
         actor=firm_admin, company=company, email="mover@example.test", role="invite"
     )
     assert tiles(membership.user, company) == []
@@ -272,7 +268,7 @@ def test_stopped_rule_no_longer_reaches_new_users(firm, firm_admin, company, red
         include_future_users=True,
     )
     services.role_grant_stop(actor=firm_admin, grant=RoleGrant.objects.get())
-    newcomer = company_member_invite(
+    newcomer = invite_and_accept(
         actor=firm_admin, company=company, email="n@example.test", role="invite"
     )
     assert tiles(newcomer.user, company) == []
@@ -285,7 +281,7 @@ def test_leaving_the_company_removes_its_accesses(
     membership = company_guest.company_memberships.get(company=company)
     company_member_remove(actor=firm_admin, membership=membership)
     assert not UserAccess.objects.exists()
-    back = company_member_invite(
+    back = invite_and_accept(
         actor=firm_admin, company=company, email=company_guest.email, role="invite"
     )
     assert tiles(back.user, company) == []

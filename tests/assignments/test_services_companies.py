@@ -316,7 +316,7 @@ def test_assign_all_rule_stop(firm, firm_admin, redirect_installation):
 def test_new_company_gets_living_role_rules_applied_to_its_users(
     firm, firm_admin, redirect_installation
 ):
-    from comptoir.companies.services import company_member_invite
+    from tests.factories import invite_and_accept
 
     services.assign_all(
         actor=firm_admin, installation=redirect_installation, include_future_companies=True
@@ -329,7 +329,7 @@ def test_new_company_gets_living_role_rules_applied_to_its_users(
         include_future_users=True,
     )
     company = company_create(actor=firm_admin, firm=firm, name="Arrivée SAS")
-    membership = company_member_invite(
+    membership = invite_and_accept(
         actor=firm_admin, company=company, email="nouveau@example.test", role="collaborateur"
     )
     assert UserAccess.objects.filter(user=membership.user, assignment__company=company).exists()

@@ -66,7 +66,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("user", "firm", "company", "role", "expires_at", "accepted_at", "cancelled_at")
+    list_display = ("user", "firm", "company", "role", "expires_at", "accepted_at", "declined_at")
     list_filter = ("role", "firm")
     search_fields = ("user__email", "firm__name", "company__name")
     list_select_related = ("user", "firm", "company")

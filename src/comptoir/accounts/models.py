@@ -41,6 +41,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False)
+    # The context the user last chose (``firm:<slug>`` or ``company:<id>``, see
+    # core.tenancy): where pages and the API act when nothing else says. Kept on the user, so
+    # that joining a new firm or company never moves them elsewhere by itself.
+    default_context = models.CharField(_("default context"), max_length=60, blank=True)
 
     objects = UserManager()
 
@@ -85,11 +89,22 @@ class ApiToken(TimeStampedModel):
         return self.revoked_at is None
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
 class Invitation(TimeStampedModel):
     """An invitation to join a firm (``company`` empty) or a client company with a role.
 
-    States: pending → accepted (the link was used) | expired (``expires_at`` passed) |
-    cancelled (the member was removed first). Only the link's SHA-256 is kept; the link is
+    States: pending → accepted (from the e-mail's link or the banner of the invitee's own
+    session) | declined (the invitee said no) | expired (``expires_at`` passed) | cancelled
+    (revoked by the firm, or the member was removed first). For a login outside the firm's
+    tenant the membership only exists once the invitation is accepted: nobody is made a member
+    of another firm's company without saying yes. Only the link's SHA-256 is kept; the link is
     made when the e-mail is sent (see ``accounts.tasks``).
     """
 
@@ -112,6 +127,7 @@ class Invitation(TimeStampedModel):
     expires_at = models.DateTimeField(_("expires at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -127,4 +143,21 @@ class Invitation(TimeStampedModel):
 
     @property
     def is_pending(self) -> bool:
-        return self.accepted_at is None and self.cancelled_at is None and not self.is_expired
+        return self.is_open and not self.is_expired
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted, declined nor cancelled (it may have expired)."""
+        return self.accepted_at is None and self.cancelled_at is None and self.declined_at is None
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.declined_at is not None:
+            return InvitationStatus.DECLINED
+        if self.cancelled_at is not None:
+            return InvitationStatus.CANCELLED
+        if self.is_expired:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING

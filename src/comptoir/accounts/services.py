@@ -43,15 +43,6 @@ def user_update_profile(*, user: User, full_name: str) -> User:
     return user
 
 
-def user_get_or_create_for_invite(*, email: str, full_name: str = "") -> User:
-    """The login for an address, created without a password if it does not exist yet."""
-    email = normalize_email(email)
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, full_name=full_name.strip()[:150])
-    return user
-
-
 # --- API tokens -------------------------------------------------------------------------
 
 
@@ -123,7 +114,12 @@ def invitation_create(
 def invitation_cancel_pending(*, user: User, firm, company=None) -> int:
     """Void the open invitations of a member who was removed before accepting."""
     return Invitation.objects.filter(
-        user=user, firm=firm, company=company, accepted_at__isnull=True, cancelled_at__isnull=True
+        user=user,
+        firm=firm,
+        company=company,
+        accepted_at__isnull=True,
+        cancelled_at__isnull=True,
+        declined_at__isnull=True,
     ).update(cancelled_at=timezone.now())
 
 
@@ -157,6 +153,14 @@ def invitation_for_token(raw_token: str) -> Invitation:
             _("This invitation was cancelled. Ask your firm for a new one."),
             code="invitation_cancelled",
         )
+    if invitation.declined_at is not None:
+        raise ValidationFailed(
+            _(
+                "You declined this invitation. If you changed your mind, ask your firm for a "
+                "new one."
+            ),
+            code="invitation_declined",
+        )
     if invitation.is_expired:
         raise ValidationFailed(
             _("This invitation has expired. Ask your firm to send you a new one."),
@@ -165,29 +169,35 @@ def invitation_for_token(raw_token: str) -> Invitation:
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(*, raw_token: str, password: str, full_name: str = "") -> User:
-    """Use the link: set the password (for a new login) and mark the invitation accepted."""
-    invitation = invitation_for_token(raw_token)
-    user = invitation.user
-    if not user.has_usable_password():
-        try:
-            validate_password(password, user=user)
-        except DjangoValidationError as error:
-            raise ValidationFailed(
-                " ".join(error.messages), code="weak_password", field="password"
-            ) from None
-        user.set_password(password)
-        if full_name.strip():
-            user.full_name = full_name.strip()[:150]
-        user.save(update_fields=["password", "full_name", "updated_at"])
-    # Claim the invitation once, even if the link is submitted twice at the same moment.
-    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        accepted_at=timezone.now()
-    )
+def invitation_set_password(*, user: User, password: str, full_name: str = "") -> None:
+    """A new login's first password (and name), chosen on the invitation's page."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise ValidationFailed(
+            " ".join(error.messages), code="weak_password", field="password"
+        ) from None
+    user.set_password(password)
+    if full_name.strip():
+        user.full_name = full_name.strip()[:150]
+    user.save(update_fields=["password", "full_name", "updated_at"])
+
+
+def invitation_claim(*, invitation: Invitation) -> None:
+    """Mark the invitation accepted, once, even if it is used twice at the same moment.
+
+    The membership it promises is made by the caller (``companies.invitations``).
+    """
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk,
+        accepted_at__isnull=True,
+        cancelled_at__isnull=True,
+        declined_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).update(accepted_at=timezone.now())
     if not claimed:
         raise ValidationFailed(
             _("This invitation has already been used. Log in with your e-mail and password."),
             code="invitation_used",
         )
-    return user
+    invitation.refresh_from_db(fields=["accepted_at"])

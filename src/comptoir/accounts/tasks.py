@@ -23,7 +23,7 @@ def send_invitation(invitation_id: int) -> bool:
     if invitation is None or not invitation.is_pending:
         return False
     raw = invitation_issue_link(invitation=invitation)
-    link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[raw])
+    link = settings.SITE_URL + reverse("companies:invitation_accept", args=[raw])
     with translation.override(invitation.language):
         context = {
             "invitation": invitation,
@@ -32,6 +32,33 @@ def send_invitation(invitation_id: int) -> bool:
         }
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(
+        subject=" ".join(subject.split()),
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.user.email],
+    )
+    return True
+
+
+@task()
+def send_access_notice(invitation_id: int) -> bool:
+    """Tell a user of the firm's tenant that they were given access to one more company."""
+    invitation = (
+        Invitation.objects.filter(pk=invitation_id, accepted_at__isnull=False)
+        .select_related("user", "firm", "company", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        return False
+    with translation.override(invitation.language):
+        context = {
+            "invitation": invitation,
+            "link": settings.SITE_URL + reverse("accounts:login"),
+            "place": invitation.company or invitation.firm,
+        }
+        subject = render_to_string("accounts/email/access_notice_subject.txt", context).strip()
+        body = render_to_string("accounts/email/access_notice.txt", context)
     send_mail(
         subject=" ".join(subject.split()),
         message=body,

@@ -7,8 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
-    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("compte/", views.account_settings, name="settings"),
     path("compte/jetons/", views.token_create, name="token_create"),
-    path("compte/jetons/<int:pk>/revoquer/", views.token_revoke, name="token_revoke"),
+    path("compte/jetons/<id:pk>/revoquer/", views.token_revoke, name="token_revoke"),
 ]

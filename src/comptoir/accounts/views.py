@@ -1,7 +1,9 @@
-"""Log in and out, accept an invitation, the user's own settings and API tokens."""
+"""Log in and out, the user's own settings and API tokens.
+
+Accepting an invitation makes a membership: it lives with the memberships, in
+``companies.views_invitations``."""
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.accounts import selectors, services
-from comptoir.accounts.forms import InvitationPasswordForm, LoginForm, ProfileForm, TokenForm
-from comptoir.core.errors import NotFound, ServiceError
-from comptoir.core.tenancy import resolve_context, set_tenant
+from comptoir.accounts.forms import LoginForm, ProfileForm, TokenForm
+from comptoir.core.errors import NotFound
 
 
 class LoginView(auth_views.LoginView):
@@ -28,68 +29,6 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("You are logged out."))
         return response
-
-
-def _invitation_invalid(request, error: ServiceError):
-    return render(
-        request, "accounts/invitation_invalid.html", {"message": error.message}, status=error.status
-    )
-
-
-def invitation_accept(request, token):
-    """The link of an invitation e-mail: a new login sets a password, an existing one confirms."""
-    try:
-        invitation = services.invitation_for_token(token)
-    except ServiceError as error:
-        return _invitation_invalid(request, error)
-    form = None
-    if not invitation.user.has_usable_password():  # a new login: it chooses its password
-        form = InvitationPasswordForm(
-            request.POST if request.method == "POST" else None,
-            initial={"full_name": invitation.user.full_name},
-        )
-    if request.method == "POST":
-        if form is not None:
-            if form.submit(services.invitation_accept, raw_token=token):
-                return _after_acceptance(request, invitation, user=form.result, logged_in=True)
-        else:
-            try:
-                user = services.invitation_accept(raw_token=token, password="")
-            except ServiceError as error:
-                return _invitation_invalid(request, error)
-            return _after_acceptance(request, invitation, user=user, logged_in=False)
-    place = invitation.company or invitation.firm
-    return render(
-        request,
-        "accounts/invitation_accept.html",
-        {"invitation": invitation, "place": place, "form": form, "brand_firm": invitation.firm},
-        status=form.status if form is not None else 200,
-    )
-
-
-def _after_acceptance(request, invitation, *, user, logged_in: bool):
-    """Log a new login in (its password was just set), then open the place it joined."""
-    if logged_in:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    elif request.user != user:
-        # The link proves the address, not the password: an existing login logs in as usual.
-        if request.user.is_authenticated:
-            logout(request)
-        messages.success(request, _("Invitation accepted. Log in to open your new space."))
-        return redirect("accounts:login")
-    context = resolve_context(
-        user,
-        company_id=str(invitation.company_id) if invitation.company_id else None,
-        firm_slug=None if invitation.company_id else invitation.firm.slug,
-    )
-    if context is not None:
-        set_tenant(request, context)
-    messages.success(
-        request,
-        _("Welcome! You now have access to %(place)s.")
-        % {"place": (invitation.company or invitation.firm).name},
-    )
-    return redirect("core:start")
 
 
 def _settings_page(request, *, profile_form=None, token_form=None, new_key=None, status=200):

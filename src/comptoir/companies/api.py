@@ -1,36 +1,47 @@
 from datetime import date, datetime
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from comptoir.companies import selectors, services
+from comptoir.accounts.models import Invitation
+from comptoir.companies import invitations, selectors, services
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
-from comptoir.core.api import api_context, firm_context, paginate
+from comptoir.core.api import Limit, api_context, documented, errors, firm_context, paginate
 from comptoir.core.errors import NotFound
+from comptoir.core.ids import Id
 
 router = Router(tags=["companies"])
 
 
+# What the services check, for the OpenAPI document (a fresh Field for each use).
+SIRET_OUT = {"pattern": "^[0-9]{14}$", "description": "14 digits, or null"}
+SIRET_IN = {"maxLength": 40, "description": "14 digits (spaces between them are ignored)"}
+COMPANY_NAME = {"minLength": 1, "maxLength": services.NAME_MAX}
+EMAIL = {"format": "email", "maxLength": 254}
+COMPANY_ROLE = {"enum": list(CompanyRole.values)}
+
+
 class CompanyOut(Schema):
-    id: int
-    name: str
-    siret: str | None
-    slug: str
+    id: Id
+    name: str = documented(**COMPANY_NAME)
+    siret: Annotated[str, documented(**SIRET_OUT)] | None
+    slug: str = documented(pattern="^[-a-z0-9]+$", maxLength=80)
     fiscal_year_start: date
     fiscal_year_end: date
     created_at: datetime
 
 
 class CompanyIn(Schema):
-    name: str
-    siret: str | None = None
+    name: str = documented(**COMPANY_NAME)
+    siret: Annotated[str, documented(**SIRET_IN)] | None = None
     fiscal_year_start: date | None = None
     fiscal_year_end: date | None = None
 
 
 class CompanyPatch(Schema):
-    name: str | None = None
-    siret: str | None = None
+    name: Annotated[str, documented(**COMPANY_NAME)] | None = None
+    siret: Annotated[str, documented(**SIRET_IN)] | None = None
     fiscal_year_start: date | None = None
     fiscal_year_end: date | None = None
 
@@ -41,11 +52,11 @@ class CompanyPage(Schema):
 
 
 class MemberOut(Schema):
-    id: int
-    email: str
-    full_name: str
-    role: str
-    status: str
+    id: Id
+    email: str = documented(**EMAIL)
+    full_name: str = documented(maxLength=150)
+    role: str = documented(**COMPANY_ROLE)
+    status: str = documented(enum=["active", "invited"])
     joined_at: datetime
 
 
@@ -55,13 +66,69 @@ class MemberPage(Schema):
 
 
 class MemberIn(Schema):
-    email: str
-    role: str
-    full_name: str = ""
+    email: str = documented(**EMAIL)
+    role: str = documented(**COMPANY_ROLE)
+    full_name: Annotated[str, documented(maxLength=150)] = ""
 
 
 class MemberPatch(Schema):
+    role: str = documented(**COMPANY_ROLE)
+
+
+class MemberInviteOut(Schema):
+    email: str
     role: str
+    status: Literal["active", "invited"]
+    invitation_id: int
+    user_id: int | None = Field(description="Only when the user joined at once (active).")
+    full_name: str = Field(description="Empty for an invitation: nothing tells who the login is.")
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    status: Literal["pending", "expired"]
+    invited_at: datetime
+    expires_at: datetime
+
+
+class InvitationPage(Schema):
+    items: list[InvitationOut]
+    next: str | None
+
+
+class MyInvitationOut(Schema):
+    id: int
+    firm: str = Field(description="The inviting firm's name.")
+    company: int | None = Field(description="The company's id, or null for the firm itself.")
+    company_name: str | None
+    role: str
+    status: str
+    expires_at: datetime
+
+
+def invitation_out(invitation: Invitation) -> dict:
+    return {
+        "id": invitation.pk,
+        "email": invitation.user.email,
+        "role": invitation.role,
+        "status": invitation.status,
+        "invited_at": invitation.created_at,
+        "expires_at": invitation.expires_at,
+    }
+
+
+def my_invitation_out(invitation: Invitation) -> dict:
+    return {
+        "id": invitation.pk,
+        "firm": invitation.firm.name,
+        "company": invitation.company_id,
+        "company_name": invitation.company.name if invitation.company else None,
+        "role": invitation.role,
+        "status": invitation.status,
+        "expires_at": invitation.expires_at,
+    }
 
 
 def member_out(membership: CompanyMembership) -> dict:
@@ -78,7 +145,7 @@ def member_out(membership: CompanyMembership) -> dict:
 
 @router.get("/companies", response=CompanyPage, summary="Client companies of the firm")
 def company_list(
-    request: HttpRequest, q: str | None = None, limit: int | None = None, cursor: str | None = None
+    request: HttpRequest, q: str | None = None, limit: Limit | None = None, cursor: str | None = None
 ):
     context = firm_context(request)
     rows, next_cursor = paginate(
@@ -90,7 +157,9 @@ def company_list(
     return {"items": rows, "next": next_cursor}
 
 
-@router.post("/companies", response={201: CompanyOut}, summary="Create a client company")
+@router.post(
+    "/companies", response={201: CompanyOut, **errors(409)}, summary="Create a client company"
+)
 def company_create(request: HttpRequest, payload: CompanyIn):
     context = firm_context(request)
     company = services.company_create(actor=request.user, firm=context.firm, **payload.dict())
@@ -98,13 +167,13 @@ def company_create(request: HttpRequest, payload: CompanyIn):
 
 
 @router.get("/companies/{company_id}", response=CompanyOut)
-def company_detail(request: HttpRequest, company_id: str):
+def company_detail(request: HttpRequest, company_id: Id):
     context = firm_context(request)
     return selectors.company_get(firm=context.firm, pk=company_id)
 
 
-@router.patch("/companies/{company_id}", response=CompanyOut)
-def company_update(request: HttpRequest, company_id: str, payload: CompanyPatch):
+@router.patch("/companies/{company_id}", response={200: CompanyOut, **errors(409)})
+def company_update(request: HttpRequest, company_id: Id, payload: CompanyPatch):
     context = firm_context(request)
     company = selectors.company_get(firm=context.firm, pk=company_id)
     changes = payload.dict(exclude_unset=True)
@@ -114,7 +183,7 @@ def company_update(request: HttpRequest, company_id: str, payload: CompanyPatch)
 
 
 @router.delete("/companies/{company_id}", response={204: None})
-def company_delete(request: HttpRequest, company_id: str):
+def company_delete(request: HttpRequest, company_id: Id):
     context = firm_context(request)
     company = selectors.company_get(firm=context.firm, pk=company_id)
     firm_context(request, admin=True)  # after the lookup: another firm's company is a 404
@@ -122,7 +191,7 @@ def company_delete(request: HttpRequest, company_id: str):
     return Status(204, None)
 
 
-def managed_company(request: HttpRequest, company_id: str) -> tuple[Company, bool]:
+def managed_company(request: HttpRequest, company_id: Id) -> tuple[Company, bool]:
     """The company whose users the caller may manage, and whether they act as its own admin.
 
     In a firm context: any client company of the firm. In a company context: only that
@@ -134,7 +203,7 @@ def managed_company(request: HttpRequest, company_id: str) -> tuple[Company, boo
         return selectors.company_get(firm=context.firm, pk=company_id), False
     company = context.company
     assert company is not None
-    if str(company_id) != str(company.pk):
+    if company_id != company.pk:
         raise NotFound()
     if context.company_role != CompanyRole.ADMINISTRATEUR:
         raise services.company_admin_only()
@@ -143,7 +212,7 @@ def managed_company(request: HttpRequest, company_id: str) -> tuple[Company, boo
 
 @router.get("/companies/{company_id}/users", response=MemberPage)
 def member_list(
-    request: HttpRequest, company_id: str, limit: int | None = None, cursor: str | None = None
+    request: HttpRequest, company_id: Id, limit: Limit | None = None, cursor: str | None = None
 ):
     company = managed_company(request, company_id)[0]
     rows, next_cursor = paginate(
@@ -152,21 +221,106 @@ def member_list(
     return {"items": [member_out(m) for m in rows], "next": next_cursor}
 
 
-@router.post("/companies/{company_id}/users", response={201: MemberOut})
-def member_invite(request: HttpRequest, company_id: str, payload: MemberIn):
+@router.post(
+    "/companies/{company_id}/users",
+    response={201: MemberInviteOut, **errors(409)},
+    summary="Invite a user by e-mail",
+    description=(
+        "A login already in the firm's tenant (the firm or one of its client companies) joins "
+        "at once (`status: active`). Any other address gets an invitation to accept "
+        "(`status: invited`, no name): the membership exists once the person accepts it."
+    ),
+)
+def member_invite(request: HttpRequest, company_id: Id, payload: MemberIn):
     company = managed_company(request, company_id)[0]
-    membership = services.company_member_invite(
+    result = invitations.company_member_invite(
         actor=request.user,
         company=company,
         email=payload.email,
         role=payload.role,
         full_name=payload.full_name,
     )
-    return Status(201, member_out(membership))
+    membership = result.membership
+    return Status(
+        201,
+        {
+            "email": result.email,
+            "role": result.invitation.role,
+            "status": result.status,
+            "invitation_id": result.invitation.pk,
+            "user_id": membership.user_id if membership else None,
+            "full_name": membership.user.full_name if membership else "",
+        },
+    )
 
 
-@router.patch("/companies/{company_id}/users/{user_id}", response=MemberOut)
-def member_change_role(request: HttpRequest, company_id: str, user_id: str, payload: MemberPatch):
+@router.get(
+    "/companies/{company_id}/invitations",
+    response=InvitationPage,
+    summary="Invitations to the company not answered yet",
+)
+def invitation_list(
+    request: HttpRequest, company_id: Id, limit: Limit | None = None, cursor: str | None = None
+):
+    company = managed_company(request, company_id)[0]
+    rows, next_cursor = paginate(
+        selectors.company_invitation_list(company=company),
+        limit=limit,
+        cursor=cursor,
+        keys=("-id",),
+    )
+    return {"items": [invitation_out(i) for i in rows], "next": next_cursor}
+
+
+@router.delete(
+    "/companies/{company_id}/invitations/{invitation_id}",
+    response={204: None, **errors(409)},
+    summary="Cancel an invitation not answered yet",
+)
+def invitation_revoke(request: HttpRequest, company_id: Id, invitation_id: Id):
+    company = managed_company(request, company_id)[0]
+    invitation = selectors.company_invitation_get(company=company, pk=invitation_id)
+    invitations.invitation_revoke(actor=request.user, invitation=invitation)
+    return Status(204, None)
+
+
+# --- the invitee's side: their own invitations, answered from their session -----------------
+
+
+@router.get(
+    "/me/invitations",
+    response=list[MyInvitationOut],
+    tags=["me"],
+    summary="My invitations waiting for an answer",
+)
+def my_invitations(request: HttpRequest):
+    return [my_invitation_out(i) for i in selectors.user_pending_invitations(user=request.user)]
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/accept",
+    response={200: MyInvitationOut, **errors(409)},
+    tags=["me"],
+    summary="Accept one of my invitations",
+)
+def my_invitation_accept(request: HttpRequest, invitation_id: Id):
+    invitation = invitations.invitation_accept(user=request.user, pk=invitation_id)
+    return my_invitation_out(invitation)
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/decline",
+    response={200: MyInvitationOut, **errors(409)},
+    tags=["me"],
+    summary="Decline one of my invitations",
+)
+def my_invitation_decline(request: HttpRequest, invitation_id: Id):
+    invitation = invitations.invitation_decline(user=request.user, pk=invitation_id)
+    return my_invitation_out(invitation)
+
+
+@router.patch("/companies/{company_id}/users/{user_id}", response={200: MemberOut, **errors(409)})
+def member_change_role(request: HttpRequest, company_id: Id, user_id: Id, payload: MemberPatch):
     company, as_company_admin = managed_company(request, company_id)
     membership = selectors.company_member_get(company=company, user_id=user_id)
     services.company_member_change_role(
@@ -178,8 +332,8 @@ def member_change_role(request: HttpRequest, company_id: str, user_id: str, payl
     return member_out(membership)
 
 
-@router.delete("/companies/{company_id}/users/{user_id}", response={204: None})
-def member_remove(request: HttpRequest, company_id: str, user_id: str):
+@router.delete("/companies/{company_id}/users/{user_id}", response={204: None, **errors(409)})
+def member_remove(request: HttpRequest, company_id: Id, user_id: Id):
     company, as_company_admin = managed_company(request, company_id)
     membership = selectors.company_member_get(company=company, user_id=user_id)
     services.company_member_remove(

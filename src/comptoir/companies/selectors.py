@@ -1,7 +1,10 @@
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from comptoir.accounts.models import Invitation
 from comptoir.companies.models import Company, CompanyMembership
+from comptoir.core.ids import require_id
 
 
 def company_list(*, firm, q: str | None = None) -> QuerySet[Company]:
@@ -23,9 +26,7 @@ def company_list_with_member_counts(*, firm, q: str | None = None) -> QuerySet[C
 
 def company_get(*, firm, pk) -> Company:
     """One company of the firm; 404 for another firm's company or anything that is not an id."""
-    if not str(pk).isdigit():
-        raise Http404
-    company = Company.objects.filter(firm=firm, pk=int(pk)).first()
+    company = Company.objects.filter(firm=firm, pk=require_id(pk)).first()
     if company is None:
         raise Http404
     return company
@@ -40,13 +41,44 @@ def company_member_list(*, company: Company) -> QuerySet[CompanyMembership]:
 
 
 def company_member_get(*, company: Company, user_id) -> CompanyMembership:
-    if not str(user_id).isdigit():
-        raise Http404
     membership = (
-        CompanyMembership.objects.filter(company=company, user_id=int(user_id))
+        CompanyMembership.objects.filter(company=company, user_id=require_id(user_id))
         .select_related("user")
         .first()
     )
     if membership is None:
         raise Http404
     return membership
+
+
+# --- invitations waiting for an answer ------------------------------------------------------
+
+
+def _open_invitations() -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, cancelled_at__isnull=True, declined_at__isnull=True
+    )
+
+
+def company_invitation_list(*, company: Company) -> QuerySet[Invitation]:
+    """Invitations to the company not answered yet (expired ones included: they can be
+    cancelled and sent again), newest first. Only the address is shown: no name, no hint of
+    whether the login exists."""
+    return _open_invitations().filter(company=company).select_related("user").order_by("-id")
+
+
+def company_invitation_get(*, company: Company, pk) -> Invitation:
+    invitation = _open_invitations().filter(company=company, pk=require_id(pk)).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def user_pending_invitations(*, user) -> QuerySet[Invitation]:
+    """The user's own invitations waiting for their answer (the banner, ``/me/invitations``)."""
+    return (
+        _open_invitations()
+        .filter(user=user, expires_at__gt=timezone.now())
+        .select_related("firm", "company")
+        .order_by("created_at", "id")
+    )

@@ -5,11 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.services import (
-    invitation_cancel_pending,
-    invitation_create,
-    user_get_or_create_for_invite,
-)
+from comptoir.accounts.services import invitation_cancel_pending
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
@@ -220,38 +216,6 @@ def clean_company_roles(roles, *, required: bool) -> list[str]:
             field="roles",
         )
     return cleaned
-
-
-def company_member_invite(
-    *, actor, company: Company, email: str, role: str, full_name: str = ""
-) -> CompanyMembership:
-    """Give an e-mail address a role in the company and send it an invitation."""
-    role = clean_company_role(role)
-    with transaction.atomic():
-        user = user_get_or_create_for_invite(email=email, full_name=full_name)
-        if CompanyMembership.objects.filter(company=company, user=user).exists():
-            raise Conflict(
-                _("%(email)s is already a user of %(company)s.")
-                % {"email": user.email, "company": company.name},
-                code="already_member",
-                field="email",
-            )
-        membership = CompanyMembership.objects.create(
-            firm=company.firm, company=company, user=user, role=role
-        )
-        invitation_create(actor=actor, user=user, firm=company.firm, company=company, role=role)
-        audit_record(
-            firm=company.firm,
-            actor=actor,
-            action="company.member_invite",
-            target=company,
-            details={"email": user.email, "role": role},
-        )
-        # Role rules ("Personnaliser le portail client") that include users added later.
-        from comptoir.assignments.services import apply_role_grants_to_member
-
-        apply_role_grants_to_member(membership=membership, actor=actor)
-    return membership
 
 
 # --- the company's own administrateur --------------------------------------------------------

@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from comptoir.assignments.selectors import user_access_matrix
-from comptoir.companies import selectors, services
+from comptoir.companies import invitations, selectors, services
 from comptoir.companies.forms import (
     CompanyEditForm,
     CompanyForm,
@@ -15,6 +16,7 @@ from comptoir.companies.forms import (
     MemberRoleForm,
 )
 from comptoir.companies.siret import format_siret
+from comptoir.core.errors import ServiceError
 from comptoir.core.permissions import firm_member_required
 
 CLIENTS_PER_PAGE = 50
@@ -99,6 +101,7 @@ def _members_page(request, company, *, invite_form=None, status=200):
         "members": selectors.company_member_list(company=company),
         "invite_form": invite_form or MemberInviteForm(),
         "roles": MemberRoleForm.base_fields["role"].choices,
+        "invitations": selectors.company_invitation_list(company=company),
         "active_tab": "users",
         # Which user sees which app (the assignments' per-user checkboxes): two queries.
         "app_access": user_access_matrix(company=company),
@@ -114,15 +117,42 @@ def company_users(request, pk):
     if request.method != "POST":
         return _members_page(request, company)
     form = MemberInviteForm(request.POST)
-    if form.submit(services.company_member_invite, actor=request.user, company=company):
-        messages.success(
-            request,
-            _("Invitation sent to %(email)s.") % {"email": form.result.user.email},
-        )
+    if form.submit(invitations.company_member_invite, actor=request.user, company=company):
+        messages.success(request, invite_message(form.result, company=company))
         if not request.htmx:
             return redirect("companies:users", pk=company.pk)
         form = None  # a fresh, empty form for the next invitation
     return _members_page(request, company, invite_form=form, status=form.status if form else 200)
+
+
+def invite_message(result: invitations.MemberInvite, *, company) -> str:
+    """What the firm reads after inviting: the same words for a known and an unknown address
+    outside the firm's tenant."""
+    if result.status == invitations.MemberStatus.ACTIVE:
+        return _("%(email)s now has access to %(company)s.") % {
+            "email": result.email,
+            "company": company.name,
+        }
+    return _(
+        "Invitation sent to %(email)s. They become a user of %(company)s once they accept it."
+    ) % {"email": result.email, "company": company.name}
+
+
+@firm_member_required
+@require_POST
+def invitation_revoke(request, pk, invitation_id):
+    """“Annuler l'invitation” on the client's users tab."""
+    company = selectors.company_get(firm=request.tenant.firm, pk=pk)
+    invitation = selectors.company_invitation_get(company=company, pk=invitation_id)
+    try:
+        invitations.invitation_revoke(actor=request.user, invitation=invitation)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Invitation to %(email)s cancelled.") % {"email": invitation.user.email}
+        )
+    return redirect("companies:users", pk=company.pk)
 
 
 @firm_member_required

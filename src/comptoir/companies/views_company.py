@@ -11,11 +11,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from comptoir.assignments.views.company import company_users_page
-from comptoir.companies import selectors, services
+from comptoir.companies import invitations, selectors, services
 from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.models import Company, CompanyRole
+from comptoir.companies.views import invite_message
 from comptoir.core.errors import ServiceError
 from comptoir.core.permissions import company_member_required
 
@@ -36,10 +38,8 @@ def self_member_invite(request):
     if request.method != "POST":
         return redirect(USERS_PAGE)
     form = MemberInviteForm(request.POST)
-    if form.submit(services.company_member_invite, actor=request.user, company=company):
-        messages.success(
-            request, _("Invitation sent to %(email)s.") % {"email": form.result.user.email}
-        )
+    if form.submit(invitations.company_member_invite, actor=request.user, company=company):
+        messages.success(request, invite_message(form.result, company=company))
         return redirect(USERS_PAGE)
     return company_users_page(request, company, invite_form=form, status=form.status)
 
@@ -99,3 +99,20 @@ def self_member_remove(request, user_id):
         "companies/self_member_remove.html",
         {"company": company, "membership": membership},
     )
+
+
+@company_member_required
+@require_POST
+def self_invitation_revoke(request, invitation_id):
+    """“Annuler l'invitation” on the company's own users page."""
+    company = _own_company(request)
+    invitation = selectors.company_invitation_get(company=company, pk=invitation_id)
+    try:
+        invitations.invitation_revoke(actor=request.user, invitation=invitation)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Invitation to %(email)s cancelled.") % {"email": invitation.user.email}
+        )
+    return redirect(USERS_PAGE)

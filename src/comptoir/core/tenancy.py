@@ -3,14 +3,18 @@
 A user may belong to several firms (firm context) and several client companies (company
 context). Pages keep the chosen context in the session; the API takes it from the
 ``X-Comptoir-Firm: <slug>`` or ``X-Comptoir-Company: <id>`` header. Without a choice, the
-user's first firm, else their first company. Asking for a context the user does not have
-answers 404, exactly as for an object of another firm.
+context the user last chose (``User.default_context``), else their first firm, else their first
+company; joining a new firm or company pins that default first (``pin_default_context``), so a
+new membership never becomes the default by itself. Asking for a context the user does not
+have answers 404, exactly as for an object of another firm.
 """
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.http import Http404
+
+from comptoir.core.ids import require_id
 
 if TYPE_CHECKING:
     from comptoir.companies.models import Company, CompanyMembership
@@ -112,10 +116,8 @@ def resolve_context(
             raise Http404
         return TenantContext(firm=membership.firm, firm_membership=membership)
     if company_id:
-        if not str(company_id).isdigit():
-            raise Http404
         company_membership = (
-            CompanyMembership.objects.filter(user=user, company_id=int(company_id))
+            CompanyMembership.objects.filter(user=user, company_id=require_id(company_id))
             .select_related("company", "company__firm")
             .first()
         )
@@ -124,17 +126,48 @@ def resolve_context(
         return TenantContext(
             firm=company_membership.company.firm, company_membership=company_membership
         )
-    if key:
-        kind, _, value = key.partition(":")
-        try:
-            if kind == "firm":
-                return resolve_context(user, firm_slug=value)
-            if kind == "company":
-                return resolve_context(user, company_id=value)
-        except Http404:
-            pass
+    for remembered in (key, user.default_context):
+        context = _context_for_key(user, remembered)
+        if context is not None:
+            return context
     contexts = available_contexts(user)
     return contexts[0] if contexts else None
+
+
+def _context_for_key(user, key: str | None) -> TenantContext | None:
+    """The context a stored key names, or None when it is empty or no longer the user's."""
+    kind, _, value = (key or "").partition(":")
+    if not value or kind not in ("firm", "company"):
+        return None
+    try:
+        if kind == "firm":
+            return resolve_context(user, firm_slug=value)
+        return resolve_context(user, company_id=value)
+    except Http404:
+        return None
+
+
+def pin_default_context(user) -> None:
+    """Keep the user's current default before they join another firm or company.
+
+    A user who never chose lands in their first context by name; without this, a company
+    joined later whose name sorts first would become where their next upload goes.
+    """
+    if user.default_context:
+        return
+    contexts = available_contexts(user)
+    if contexts:
+        user.default_context = contexts[0].key
+        user.save(update_fields=["default_context", "updated_at"])
+
+
+def choose_context(request, context: TenantContext) -> None:
+    """The user picked a context: act in it now, and by default from now on (pages and API)."""
+    set_tenant(request, context)
+    user = request.user
+    if user.default_context != context.key:
+        user.default_context = context.key
+        user.save(update_fields=["default_context", "updated_at"])
 
 
 _UNSET = object()

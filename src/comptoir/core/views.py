@@ -9,7 +9,7 @@ from comptoir.core.permissions import (
     company_member_required,
     firm_member_required,
 )
-from comptoir.core.tenancy import get_tenant, resolve_context, set_tenant
+from comptoir.core.tenancy import choose_context, get_tenant, resolve_context
 
 
 @login_required
@@ -33,7 +33,7 @@ def switch_context(request):
     else:
         raise Http404
     assert context is not None  # resolve_context raises 404 for a context the user lacks
-    set_tenant(request, context)
+    choose_context(request, context)
     return redirect("core:start")
 
 

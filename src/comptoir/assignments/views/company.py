@@ -13,7 +13,12 @@ from comptoir.assignments import selectors, services
 from comptoir.assignments.forms import AddAppForm, AssignmentForm
 from comptoir.assignments.permissions import can_manage_user_access, is_assignable
 from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
-from comptoir.companies.selectors import company_get, company_member_get, company_member_list
+from comptoir.companies.selectors import (
+    company_get,
+    company_invitation_list,
+    company_member_get,
+    company_member_list,
+)
 from comptoir.core.errors import ServiceError
 from comptoir.core.navigation import safe_next
 from comptoir.core.permissions import company_member_required, firm_member_required
@@ -241,6 +246,7 @@ def company_users_page(request, company, *, invite_form=None, status=200):
             "has_apps": bool(assignments),
             "invite_form": invite_form or MemberInviteForm(),
             "roles": MemberRoleForm.base_fields["role"].choices,
+            "invitations": company_invitation_list(company=company),
         },
         status=status,
     )
