@@ -21,6 +21,14 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 28)
 
 
+@pytest.fixture(autouse=True)
+def _demo_mode_settings(settings, tmp_path):
+    """As in demo mode: the local sinks listen on loopback, and var/ is this test's own (the
+    seed keeps the demo SFTP server's host key there)."""
+    settings.DELIVERY_ALLOW_LOOPBACK = True
+    settings.VAR_DIR = tmp_path / "var"
+
+
 def snapshot() -> dict[str, int]:
     models = [User, Firm, FirmMembership, Company, CompanyMembership, AuditEvent]
     return {model.__name__: model.objects.count() for model in models}
@@ -143,3 +151,16 @@ def test_command_prints_the_logins_and_the_password():
     assert f"password for all: {data.DEMO_PASSWORD}" in text
     assert "sophie.durand@cabinet-durand.test" in text
     assert "company invité" in text
+
+
+def test_a_durand_collaborator_has_fiducias_invitation_waiting_on_his_home_page():
+    seed_demo(today=TODAY)
+    seed_demo(today=TODAY)  # created once
+    email, _firm, company_name = data.PENDING_INVITATION
+    lucas = User.objects.get(email=email)
+    assert lucas.invitations.count() == 1 and lucas.invitations.get().is_pending
+    assert not CompanyMembership.objects.filter(user=lucas, company__name=company_name).exists()
+    client = Client()
+    assert client.login(email=email, password=data.DEMO_PASSWORD)
+    home = client.get(reverse("core:start"), follow=True).content.decode()
+    assert f"Fiducia Conseil vous invite à rejoindre {company_name}" in home

@@ -290,3 +290,9 @@ LOGINS = (
         "SCI Moreau Patrimoine",
     ),
 )
+
+
+# An invitation waiting for its answer, to see consent before membership: Fiducia Conseil
+# invites a collaborator of Cabinet Durand to one of its clients. He sees "Fiducia Conseil vous
+# invite à rejoindre SCI Moreau Patrimoine — Accepter / Refuser" on his home page.
+PENDING_INVITATION = ("lucas.bernard@cabinet-durand.test", FIDUCIA, "SCI Moreau Patrimoine")

@@ -11,15 +11,16 @@ what it creates in ``ctx.created`` so that the summary and the audit event menti
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from comptoir.accounts.models import User
+from comptoir.accounts.models import Invitation, User
 from comptoir.audit.services import audit_record
-from comptoir.companies.models import Company, CompanyMembership
+from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.services import clean_siret
 from comptoir.core.demo import data
 from comptoir.firms.models import Firm, FirmMembership
@@ -201,6 +202,25 @@ def seed_audit(ctx: SeedContext) -> None:
             audit_record(firm=firm, actor=None, action="demo.seed", target=firm, details=counts)
 
 
+def seed_pending_invitation(ctx: SeedContext) -> None:
+    """One invitation waiting for an answer (``data.PENDING_INVITATION``), valid a year."""
+    email, firm_slug, company_name = data.PENDING_INVITATION
+    user, company = ctx.users[email], ctx.companies[(firm_slug, company_name)]
+    if Invitation.objects.filter(user=user, company=company).exists():
+        return
+    if CompanyMembership.objects.filter(user=user, company=company).exists():
+        return
+    Invitation.objects.create(
+        firm=company.firm,
+        company=company,
+        user=user,
+        role=CompanyRole.COLLABORATEUR,
+        invited_by=None,
+        expires_at=timezone.now() + timedelta(days=365),
+    )
+    ctx.created[f"{firm_slug}:invitations"] += 1
+
+
 SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_operator,
     seed_firms,
@@ -211,6 +231,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_store,
     seed_assignments,
     seed_deliveries,
+    seed_pending_invitation,
     # Later issues add theirs here: assignments, documents...
     seed_audit,
 ]
