@@ -89,6 +89,24 @@ def test_names_that_cannot_be_made_safe_say_so_in_french(company, firm_admin, ap
     assert not Document.objects.exists()
 
 
+@pytest.mark.parametrize("sent", ["..", "\u202e"])
+def test_on_the_page_too(company, firm_admin, sent):
+    response = page_post(client_for(firm_admin), company, upload_body(sent))
+    assert response.status_code == 422
+    assert "son nom n’a pas pu être lu" in response.content.decode()  # noqa: RUF001
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("a" * 800 + ".pdf", "a" * 146 + ".pdf"), ("facture\u202efdp.exe", "facturefdp.exe")],
+)
+def test_odd_names_are_cleaned_on_the_page(company, firm_admin, sent, kept):
+    response = page_post(client_for(firm_admin), company, upload_body(sent))
+    assert response.status_code == 302
+    assert Document.objects.get().versions.get().original_name == kept
+
+
 @pytest.mark.parametrize("length", [1_000, 5_000, 60_000])
 def test_a_thousand_character_name_is_a_json_error_on_the_api(
     company, firm_admin, api_as, length, media_root

@@ -6,8 +6,19 @@ from comptoir.documents.folders import FiscalYear, folder_choices, month_label
 
 
 def _file_field() -> forms.FileField:
-    # Empty files reach the service, whose message says what to do.
-    return forms.FileField(label=_("File"), allow_empty_file=True, widget=forms.FileInput())
+    # Empty files reach the service, whose message says what to do. A missing file is often a
+    # file Django dropped because nothing was left of its name ("..", invisible characters).
+    return forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,
+        widget=forms.FileInput(),
+        error_messages={
+            "required": _(
+                "Choose a file to upload. If you chose one, its name could not be read (only "
+                "dots or invisible characters): rename it and upload it again."
+            )
+        },
+    )
 
 
 class DocumentUploadForm(ServiceForm):
