@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    # django-ninja's own static Swagger UI (no CDN, no inline script): see CSP below.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "comptoir.core",
@@ -85,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -212,6 +217,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Deliveries: the outbound-address guard refuses loopback destinations unless this is on
 # (on by default in demo mode only, for the local sinks; tests turn it on where they need it).
 DELIVERY_ALLOW_LOOPBACK = env_bool("DELIVERY_ALLOW_LOOPBACK", MODE == "demo")
+# Tiles: addresses on this machine, a local network or a bare IP are refused (store/
+# urls_safety.py) unless this is on (demo mode only, for local sites; tests turn it on).
+TILE_ALLOW_LOCAL_ADDRESSES = env_bool("TILE_ALLOW_LOCAL_ADDRESSES", MODE == "demo")
 
 # The address people open, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -244,6 +252,22 @@ DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every response: scripts only from our own static
+# files (no inline script, no on…= attribute, no eval: htmx runs with allowEval off), styles
+# from our files plus the one <style nonce> block of base.html (the firm's colours), images
+# from us or data: URLs (the admin's and Swagger's icons). Logos set a stricter one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", CSP_NONCE],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if IS_PRODUCTION:

@@ -5,6 +5,7 @@ install``. Without it the tests skip locally, and fail when ``CI=true``: CI must
 """
 
 import os
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -67,9 +68,13 @@ class _PartnerPage(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def partner_site():
+def partner_site(settings):
     """Start real local web sites for tiles to open: ``partner_site(title, heading, path)``
-    serves a page with that title and heading and answers its URL at ``path``."""
+    serves a page with that title and heading and answers its URL at ``path``.
+
+    They listen on 127.0.0.1, which tiles refuse outside the demo: allowed here, as in the demo.
+    """
+    settings.TILE_ALLOW_LOCAL_ADDRESSES = True
     servers = []
 
     def start(title: str, heading: str, path: str) -> str:
@@ -85,6 +90,29 @@ def partner_site():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+# What Chromium writes to the console when the Content-Security-Policy blocks something.
+CSP_VIOLATION = re.compile(r"Content Security Policy|Content-Security-Policy|Refused to", re.I)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(request):
+    """Every browser test fails if a page of any tab reports a Content-Security-Policy
+    violation (an inline script or style, an eval, a resource from elsewhere)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+
+    def listen(message):
+        if CSP_VIOLATION.search(message.text):
+            violations.append(f"{message.type}: {message.text} ({message.location.get('url')})")
+
+    page.context.on("console", listen)
+    yield violations
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def log_in(page, base_url: str, user, *, landing: str | None = None) -> None:

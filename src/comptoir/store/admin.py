@@ -14,7 +14,7 @@ from comptoir.core.errors import ServiceError
 from comptoir.store.logos import check_catalog_svg, clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Category, Installation, LaunchEvent
 from comptoir.store.schema import SchemaError, parse_schema
-from comptoir.store.urls_safety import validate_external_url
+from comptoir.store.urls_safety import validate_tile_url
 
 
 @admin.register(Category)
@@ -59,7 +59,7 @@ class AppAdminForm(forms.ModelForm):
         if not url:
             return url
         try:
-            return validate_external_url(url)
+            return validate_tile_url(url)
         except ServiceError as error:
             raise ValidationError(str(error.message)) from None
 

@@ -29,7 +29,7 @@ from comptoir.documents.folders import FOLDER_KEYS
 from comptoir.store.logos import check_catalog_svg, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Transport
 from comptoir.store.schema import SchemaError, parse_schema
-from comptoir.store.urls_safety import validate_external_url
+from comptoir.store.urls_safety import validate_tile_url
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
@@ -254,7 +254,7 @@ def _read_app(entry: Any, where: str, categories: set[str], logos_dir: Path, err
     )
     if out["type"] == AppType.REDIRECT:
         try:
-            out["launch_url"] = validate_external_url(entry.get("launch_url"), field="launch_url")
+            out["launch_url"] = validate_tile_url(entry.get("launch_url"), field="launch_url")
         except ValidationFailed as error:
             errors.append(f"{where}: launch_url {entry.get('launch_url')!r}: {error.message}")
         extra = [

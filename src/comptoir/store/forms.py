@@ -63,12 +63,26 @@ class SettingsForm(ServiceForm):
         return {"settings": dict(self.cleaned_data)}
 
 
+class AsTypedField(forms.CharField):
+    """A value handed to the service exactly as typed: no stripping, no length or required
+    check here. The service's own check (``validate_tile_url`` for an address) decides, so the
+    page and the API accept and refuse exactly the same values, with the same messages.
+    ``required`` only marks the field as such on the page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strip=False, **kwargs)
+        self.validators = []  # not even CharField's null-character check: the service has one
+
+    def validate(self, value):
+        pass
+
+
 class _CustomAppFields(ServiceForm):
     name = forms.CharField(label=_("Name"), max_length=120)
-    url = forms.CharField(
+    url = AsTypedField(
         label=_("Address (URL)"),
-        max_length=2000,
         help_text=_("The full address, starting with https://"),
+        # No maxlength: a browser would cut a pasted address silently; the service says why.
         widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
     )
     description = forms.CharField(

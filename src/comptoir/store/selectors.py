@@ -187,15 +187,35 @@ def installation_for_open(*, context, pk) -> Installation:
 
 
 def app_logo_get(*, context, app_id) -> App:
-    """An app's logo: platform apps' for anyone logged in, a custom app's for its firm only."""
+    """An app's logo, for a context that may see the app; else 404.
+
+    Firm context: the catalogue's apps (the Store shows them to the firm; their logos are the
+    platform's, the same for every firm) and the firm's own custom apps. Company context: only
+    an app behind a tile the user may open (``may_see_installation``, the launcher's rule), so
+    a company user learns nothing of the firm's other apps, custom or not. No context: 404.
+    """
+    if context is None:
+        raise Http404
     if not str(app_id).isdigit():
         raise Http404
-    firm_id = context.firm.pk if context is not None else None
-    app = (
-        App.objects.filter(Q(owner_firm__isnull=True) | Q(owner_firm_id=firm_id), pk=int(app_id))
-        .only("id", "logo_svg", "logo_file", "logo_version", "owner_firm")
-        .first()
-    )
+    app_id = int(app_id)
+    if context.is_firm:
+        app = (
+            App.objects.filter(
+                Q(owner_firm__isnull=True) | Q(owner_firm_id=context.firm.pk), pk=app_id
+            )
+            .only("id", "logo_svg", "logo_file", "logo_version", "owner_firm")
+            .first()
+        )
+    else:
+        installation = (
+            Installation.objects.filter(firm=context.firm, app_id=app_id)
+            .select_related("app")
+            .first()
+        )
+        app = None
+        if installation is not None and may_see_installation(context, installation):
+            app = installation.app
     if app is None or not app.has_logo:
         raise Http404
     return app

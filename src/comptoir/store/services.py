@@ -20,7 +20,7 @@ from comptoir.store.models import App, AppType, Audience, Category, Installation
 from comptoir.store.permissions import require_firm_admin
 from comptoir.store.removal import compute_impact, run_removal_steps
 from comptoir.store.schema import FIRM, changed_keys, validate_settings
-from comptoir.store.urls_safety import validate_external_url
+from comptoir.store.urls_safety import validate_tile_url
 
 CUSTOM_SLUG_PREFIX = "perso-"
 CUSTOM_CATEGORY_SLUG = "autres"
@@ -215,7 +215,7 @@ def custom_app_create(
     """ "Ajouter une application": a redirect app of the firm's own, installed at once."""
     require_firm_admin(actor, firm)
     name = _clean_name(name)
-    launch_url = validate_external_url(url, field="url")
+    launch_url = validate_tile_url(url, field="url")
     description = _clean_description(description)
     audience = _clean_audience(audience)
     roles = clean_company_roles(roles, required=False)
@@ -282,7 +282,7 @@ def custom_app_update(
     if name is not _UNSET:
         changes["name"] = _clean_name(name)
     if url is not _UNSET:
-        changes["launch_url"] = validate_external_url(url, field="url")
+        changes["launch_url"] = validate_tile_url(url, field="url")
     if description is not _UNSET:
         cleaned = _clean_description(description)
         changes["long_description"] = cleaned

@@ -22,7 +22,7 @@ from comptoir.store import selectors, services
 from comptoir.store.forms import CustomAppEditForm, CustomAppForm, SettingsForm, StoreFilterForm
 from comptoir.store.permissions import can_manage_store
 from comptoir.store.schema import schema_fields
-from comptoir.store.urls_safety import validate_external_url
+from comptoir.store.urls_safety import validate_tile_url
 
 RESULTS_TARGET = "store-results"
 
@@ -187,7 +187,7 @@ def open_app(request, installation_id):
     context = get_tenant(request)
     installation = selectors.installation_for_open(context=context, pk=installation_id)
     try:
-        url = validate_external_url(installation.app.launch_url)
+        url = validate_tile_url(installation.app.launch_url)
     except ValidationFailed:
         raise Http404 from None
     services.launch_record(user=request.user, context=context, installation=installation)
