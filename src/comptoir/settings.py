@@ -248,6 +248,14 @@ INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 # Documents: the largest file one upload may carry (20 MiB by default).
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 
+# Backups (``comptoir backup``) and retention (``comptoir housekeeping``, see ops/housekeeping.py;
+# the audit floor of 365 days is checked there, so that a typo cannot erase a year of history).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+INVITATION_RETENTION_DAYS = int(os.environ.get("INVITATION_RETENTION_DAYS", "30"))
+TASK_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "14"))
+DELIVERY_DETAIL_RETENTION_DAYS = int(os.environ.get("DELIVERY_DETAIL_RETENTION_DAYS", "90"))
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
+
 # Security: strict in production (``comptoir check --deploy`` is clean), relaxed elsewhere.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
