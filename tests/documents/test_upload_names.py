@@ -189,3 +189,12 @@ def test_data_upload_limits_are_a_french_page_on_the_site(company, firm_admin, s
     response = page_post(client_for(firm_admin), company, upload_body("a.pdf", title="t" * 500))
     assert response.status_code == 413
     assert "Raccourcissez ce que vous avez saisi" in response.content.decode()
+
+
+def test_data_upload_limits_are_json_even_with_debug_on(company, firm_admin, api_as, settings):
+    # The demo runs with DEBUG on, where Django would answer its HTML debug page.
+    settings.DEBUG = True
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = api_post(api_as(firm_admin), company, upload_body("a.pdf", title="t" * 500))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"

@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from comptoir.core.bad_request import install_api_handlers
 from comptoir.core.errors import (
     FORBIDDEN_MESSAGE,
     NOT_FOUND_MESSAGE,
@@ -174,6 +175,7 @@ def build_api() -> NinjaAPI:
         auth=[BearerTokenAuth(), BrowserSessionAuth()],
     )
     _install_error_handlers(api)
+    install_api_handlers(api)  # what Django refuses while reading a request (uploads)
     for router_path, router in _routers():
         api.add_router(router_path, router)
     return api

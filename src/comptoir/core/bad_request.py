@@ -66,11 +66,22 @@ def _explain(exception) -> tuple[int, str, str]:
     )
 
 
-def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+def _api_error(exception) -> JsonResponse:
     status, code, message = _explain(exception)
+    return JsonResponse({"error": {"code": code, "message": message, "details": []}}, status=status)
+
+
+def install_api_handlers(api) -> None:
+    """The same answers from inside the API, where ninja sees these errors first (and where
+    Django, with DEBUG on, would answer its HTML debug page for the DATA_UPLOAD_* limits)."""
+    for kind in (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        api.add_exception_handler(kind, lambda request, exc: _api_error(exc))
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        body = {"error": {"code": code, "message": message, "details": []}}
-        return JsonResponse(body, status=status)
+        return _api_error(exception)
+    status, _code, message = _explain(exception)
     template = loader.get_template("400.html")
     back = request.path if not request.path.startswith("//") else "/"  # never another host
     html = template.render({"message": message, "back": back})
