@@ -10,7 +10,7 @@ from tests.factories import (
     FirmMembershipFactory,
 )
 
-pytest_plugins = ["tests.i18n_plugin"]
+pytest_plugins = ["tests.i18n_plugin", "tests.api.schemathesis_report"]
 
 
 @pytest.fixture

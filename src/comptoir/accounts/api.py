@@ -1,35 +1,40 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from comptoir.core.api import api_context
+from comptoir.core.api import api_context, documented
+from comptoir.core.ids import Id
 from comptoir.core.tenancy import available_contexts
 
 router = Router(tags=["me"])
 
 
+FIRM_ROLE = {"enum": ["admin", "collaborator"]}
+COMPANY_ROLE = {"enum": ["administrateur", "collaborateur", "invite"]}
+
+
 class FirmRef(Schema):
     slug: str
     name: str
-    role: str
+    role: str = documented(**FIRM_ROLE)
 
 
 class CompanyRef(Schema):
-    id: int
+    id: Id
     name: str
     firm: str
-    role: str
+    role: str = documented(**COMPANY_ROLE)
 
 
 class ContextOut(Schema):
-    kind: str
+    kind: str = documented(enum=["firm", "company"])
     firm: str
-    company: int | None
-    role: str
+    company: Id | None
+    role: str = documented(enum=FIRM_ROLE["enum"] + COMPANY_ROLE["enum"])
 
 
 class MeOut(Schema):
-    id: int
-    email: str
+    id: Id
+    email: str = documented(format="email")
     full_name: str
     firms: list[FirmRef]
     companies: list[CompanyRef]

@@ -15,13 +15,12 @@ from comptoir.assignments.models import (
     UserAccess,
 )
 from comptoir.assignments.permissions import gives_tiles, is_assignable
+from comptoir.core.ids import parse_ids, require_id
 from comptoir.store.models import COMPANY_AUDIENCES, AppType, Installation
 
 
 def _pk(value) -> int:
-    if not str(value).isdigit():
-        raise Http404
-    return int(value)
+    return require_id(value)
 
 
 # --- installations and their companies ----------------------------------------------------------
@@ -103,10 +102,10 @@ def companies_by_ids(*, firm, ids) -> list:
     """The firm's companies with these ids; 404 if any is not one of them."""
     from comptoir.companies.models import Company
 
-    try:
-        wanted = {int(pk) for pk in ids}
-    except (TypeError, ValueError):
-        raise Http404 from None
+    numbers = parse_ids(list(ids))
+    if numbers is None:
+        raise Http404
+    wanted = set(numbers)
     companies = list(Company.objects.filter(firm=firm, pk__in=wanted)) if wanted else []
     if len(companies) != len(wanted):
         raise Http404

@@ -1,7 +1,7 @@
 """GET /audit: the firm's audit log (firm admins), newest first, with filters."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.dateparse import parse_date, parse_datetime
@@ -10,8 +10,9 @@ from ninja import Router, Schema
 
 from comptoir.audit.models import AuditEvent
 from comptoir.audit.selectors import audit_event_list
-from comptoir.core.api import firm_context, paginate
+from comptoir.core.api import MOMENT, Limit, documented, firm_context, paginate
 from comptoir.core.errors import ValidationFailed
+from comptoir.core.ids import Id
 
 router = Router(tags=["audit"])
 PAGE_MAX = 200
@@ -24,7 +25,7 @@ class TargetOut(Schema):
 
 
 class AuditEventOut(Schema):
-    id: int
+    id: Id
     action: str
     actor: str | None
     target: TargetOut | None
@@ -77,9 +78,9 @@ def audit_list(
     request: HttpRequest,
     action: str | None = None,
     actor: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    limit: int | None = None,
+    since: Annotated[str, documented(**MOMENT)] | None = None,
+    until: Annotated[str, documented(**MOMENT)] | None = None,
+    limit: Limit | None = None,
     cursor: str | None = None,
 ):
     context = firm_context(request, admin=True)

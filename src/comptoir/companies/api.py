@@ -26,7 +26,7 @@ class CompanyOut(Schema):
     id: Id
     name: str = documented(**COMPANY_NAME)
     siret: Annotated[str, documented(**SIRET_OUT)] | None
-    slug: str = documented(pattern="^[-a-z0-9]+$", maxLength=80)
+    slug: str = documented(pattern="^[-a-zA-Z0-9_]+$", maxLength=80)
     fiscal_year_start: date
     fiscal_year_end: date
     created_at: datetime
@@ -145,7 +145,10 @@ def member_out(membership: CompanyMembership) -> dict:
 
 @router.get("/companies", response=CompanyPage, summary="Client companies of the firm")
 def company_list(
-    request: HttpRequest, q: str | None = None, limit: Limit | None = None, cursor: str | None = None
+    request: HttpRequest,
+    q: str | None = None,
+    limit: Limit | None = None,
+    cursor: str | None = None,
 ):
     context = firm_context(request)
     rows, next_cursor = paginate(

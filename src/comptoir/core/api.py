@@ -3,17 +3,18 @@
 import base64
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import Field
 
 from comptoir.core.bad_request import install_api_handlers
 from comptoir.core.errors import (
@@ -24,6 +25,7 @@ from comptoir.core.errors import (
     ServiceError,
     ValidationFailed,
 )
+from comptoir.core.ids import ID_JSON_SCHEMA, MAX_ID
 from comptoir.core.tenancy import SESSION_KEY, TenantContext, resolve_context
 
 
@@ -48,6 +50,71 @@ class BrowserSessionAuth(SessionAuth):
 
 def error_body(code: str, message: Any, details: list | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": str(message), "details": details or []}}
+
+
+class ErrorInfo(Schema):
+    code: str = Field(description="A machine code: `not_found`, `validation_error`...")
+    message: str = Field(description="What happened and what to do, in the caller's language")
+    details: list[dict[str, Any]] = Field(
+        description="For a 422, one item per wrong field (`field`, `message`, `code`) or, "
+        "for an import, per wrong cell (`row`, `column`, `value`, `code`, `message`)"
+    )
+
+
+class ErrorOut(Schema):
+    """The one error shape of the API (``error_body``)."""
+
+    error: ErrorInfo
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The request body could not be read (not JSON)",
+    401: "Not logged in: no session, or no valid token in `Authorization: Bearer`",
+    403: "Logged in, but not allowed in their own firm or company (or no context at all)",
+    404: "Not found for the caller: another firm's or company's object, an id that is not "
+    "one (ASCII digits, 1 to 2^63-1), or a context header the caller does not have",
+    409: "Conflicts with the current state (already there, changed at the same moment...)",
+    413: "Too large",
+    422: "Some values are not valid (see `details`)",
+    429: "Too many requests: wait `Retry-After` seconds",
+}
+
+
+def documented(**json_schema: Any) -> Any:
+    """A field whose rule the service checks with its own message (in the caller's
+    language): the OpenAPI document states the rule (``enum``, ``maxLength``, ``format``...),
+    pydantic does not refuse the value first with its English one.
+    ``role: str = documented(enum=CompanyRole.values)``;
+    optional: ``name: Annotated[str, documented(maxLength=200)] | None = None``."""
+    return Field(json_schema_extra=json_schema)
+
+
+def form_fields_documented(
+    *, required: tuple[str, ...] = (), **fields: dict[str, Any]
+) -> dict[str, Any]:
+    """``openapi_extra`` stating the rules of a multipart body's fields (``documented`` for
+    ``Form`` parameters, where a pydantic ``Field`` would make the field required), and the
+    fields that the service requires."""
+    schema: dict[str, Any] = {"properties": fields}
+    if required:
+        schema["required"] = list(required)
+    return {"requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
+
+
+# Pagination and time filters, as ``paginate`` and the endpoints' parsers check them.
+PAGE_MAX = 200
+Limit = Annotated[int, documented(minimum=1, maximum=PAGE_MAX, description="Page size (50)")]
+MOMENT = {
+    "maxLength": 64,
+    "description": "A date (2026-05-31) or a date and time (2026-05-31T14:00:00Z)",
+    "examples": ["2026-05-31", "2026-05-31T14:00:00Z"],
+}
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """Error responses an operation adds to the ones every operation has (see
+    ``declare_errors``): ``response={201: CompanyOut, **errors(409)}``."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 def api_context(request: HttpRequest) -> TenantContext:
@@ -112,7 +179,7 @@ def paginate(
     limit: int | None,
     cursor: str | None,
     keys: tuple[str, ...] = ("id",),
-    max_limit: int = 200,
+    max_limit: int = PAGE_MAX,
     default_limit: int = 50,
 ) -> tuple[list[Any], str | None]:
     """A keyset page ordered by ``keys`` (the last one unique): (rows, next cursor).
@@ -162,8 +229,15 @@ def _invalid_cursor() -> ValidationFailed:
 # --- the API object -------------------------------------------------------------------------
 
 
+class ComptoirAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_errors(schema)
+        return schema
+
+
 def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = ComptoirAPI(
         title="Comptoir API",
         version="1",
         description=(
@@ -201,6 +275,81 @@ def _routers():
     ]
 
 
+# --- the OpenAPI document ------------------------------------------------------------------
+
+CONTEXT_HEADERS = {
+    "ContextFirm": {
+        "name": "X-Comptoir-Firm",
+        "in": "header",
+        "required": False,
+        "description": "Act in this firm of the caller's (its slug); 404 if not theirs",
+        "schema": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 60},
+    },
+    "ContextCompany": {
+        "name": "X-Comptoir-Company",
+        "in": "header",
+        "required": False,
+        "description": "Act in this client company of the caller's (its id); 404 if not theirs",
+        "schema": ID_JSON_SCHEMA,
+    },
+}
+
+
+def declare_errors(schema: dict[str, Any]) -> None:
+    """Give every operation the error responses that the common parts can answer, in the one
+    error shape, and the context headers that every operation reads.
+
+    Done on the generated document rather than in each decorator because these errors come
+    from the shared layers, for every operation alike: 401 (authentication), 403 (no context,
+    CSRF on a session), 404 (a context header the caller does not have, a firm endpoint in a
+    company context, a path id that names nothing), 422 for an operation that reads query
+    parameters or a body (pydantic, pagination), and for a body 400 (not JSON, a malformed
+    multipart) and 413 (larger than Django reads, ``core.bad_request``). What only some
+    operations answer (409) they declare with ``errors(...)``.
+    """
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    if "ErrorOut" not in schemas:
+        error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(error_schema.pop("$defs", {}))
+        schemas["ErrorOut"] = error_schema
+    components.setdefault("parameters", {}).update(CONTEXT_HEADERS)
+    reference = {"$ref": "#/components/schemas/ErrorOut"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            statuses = {401, 403, 404}
+            parameters = operation.setdefault("parameters", [])
+            for parameter in parameters:
+                _drop_null(parameter)
+            body = operation.get("requestBody", {}).get("content", {})
+            if body or any(p.get("in") == "query" for p in parameters):
+                statuses.add(422)
+            if body:
+                statuses |= {400, 413}
+            responses = {int(code): value for code, value in operation["responses"].items()}
+            for status in statuses | {code for code in responses if code >= 400}:
+                responses[status] = {
+                    "description": ERROR_DESCRIPTIONS.get(status, "Error"),
+                    "content": {"application/json": {"schema": reference}},
+                }
+            operation["responses"] = dict(sorted(responses.items()))
+            parameters.extend(
+                {"$ref": f"#/components/parameters/{name}"} for name in CONTEXT_HEADERS
+            )
+
+
+def _drop_null(parameter: dict[str, Any]) -> None:
+    """``limit: Limit | None = None`` is an optional parameter, not one that may be null: a
+    query string or a header cannot say null (the generated ``anyOf [.., null]`` would invite
+    clients to send the text ``null``)."""
+    schema = parameter.get("schema", {})
+    variants = schema.get("anyOf")
+    if variants and {"type": "null"} in variants and len(variants) == 2:
+        (kept,) = (variant for variant in variants if variant != {"type": "null"})
+        schema.pop("anyOf")
+        schema.update(kept)
+
+
 def _install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request, exc: ServiceError):
@@ -226,11 +375,16 @@ def _install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def invalid(request, exc: NinjaValidationError):
+        if any(_source(error) == "path" for error in exc.errors):
+            # A path that names no object (``/companies/²``, an id past 2⁶³ - 1) is a 404,
+            # exactly as an id of another firm's: the path does not exist for the caller.
+            return not_found(request, exc)
         details = [_detail(error) for error in exc.errors]
-        message = _("Some fields are missing or not valid.")
-        return api.create_response(
-            request, error_body("validation_error", message, details), status=422
-        )
+        code, message = "validation_error", _("Some fields are missing or not valid.")
+        if all(error.get("type") == "invalid_id" for error in exc.errors):
+            code = "invalid_id"
+            message = _("“%(name)s” must be a number (an id).") % {"name": details[0]["field"]}
+        return api.create_response(request, error_body(code, message, details), status=422)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
@@ -250,12 +404,23 @@ def _install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 
 
+def _source(error: dict[str, Any]) -> str | None:
+    location = error.get("loc") or ()
+    return str(location[0]) if location else None
+
+
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
+    if error.get("type") == "invalid_id":
+        message = _("Give an id: a whole number from 1 to %(max)d, in digits 0-9 only.") % {
+            "max": MAX_ID
+        }
+    else:
+        message = error.get("msg", "")
     location = [
         str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")
     ]
     return {
         "field": ".".join(location),
-        "message": error.get("msg", ""),
+        "message": message,
         "code": error.get("type", ""),
     }

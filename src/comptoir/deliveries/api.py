@@ -6,16 +6,19 @@ another company answers 404.
 """
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from comptoir.core.api import api_context, firm_context, paginate
+from comptoir.core.api import MOMENT, Limit, api_context, documented, errors, firm_context, paginate
 from comptoir.core.errors import ValidationFailed
+from comptoir.core.ids import Id
 from comptoir.deliveries import selectors, services
-from comptoir.deliveries.models import Delivery, DeliveryStatus
+from comptoir.deliveries.models import AttemptOutcome, Delivery, DeliveryStatus
+from comptoir.store.models import Transport
 
 router = Router(tags=["deliveries"])
 
@@ -24,57 +27,57 @@ router = Router(tags=["deliveries"])
 
 
 class AttemptOut(Schema):
-    number: int
+    number: Annotated[int, documented(minimum=1)]
     started_at: datetime
     finished_at: datetime
-    outcome: str
+    outcome: str = documented(enum=list(AttemptOutcome.values))
     outcome_label: str
-    code: int | None
+    code: int | None = Field(description="The partner's answer: HTTP status or SMTP reply code")
     error: str
     error_code: str
-    duration_ms: int
+    duration_ms: Annotated[int, documented(minimum=0)]
     next_attempt_at: datetime | None
 
 
 class DocumentRef(Schema):
-    id: int
+    id: Id
     title: str
 
 
 class CompanyRef(Schema):
-    id: int | None
+    id: Id | None = Field(description="null once the company is deleted")
     name: str
 
 
 class AppRef(Schema):
-    installation: int | None
+    installation: Id | None = Field(description="null once the app is removed")
     slug: str
     name: str
 
 
 class DestinationOut(Schema):
-    kind: str
+    kind: str = documented(enum=list(Transport.values))
     label: str
 
 
 class DeliveryOut(Schema):
-    id: int
-    status: str
+    id: Id
+    status: str = documented(enum=list(DeliveryStatus.values))
     status_label: str
     document: DocumentRef
-    version: int
+    version: Annotated[int, documented(minimum=1)]
     folder: str
     folder_label: str
     company: CompanyRef
     app: AppRef
     destination: DestinationOut
     idempotency_key: str
-    attempt_count: int
+    attempt_count: Annotated[int, documented(minimum=0)]
     next_attempt_at: datetime | None
     sent_at: datetime | None
     last_error: str
     last_code: int | None
-    resend_of: int | None
+    resend_of: Id | None
     created_at: datetime
     updated_at: datetime
     attempts: list[AttemptOut]
@@ -178,30 +181,18 @@ def _status(value: str | None) -> str | None:
     return value
 
 
-def _identifier(value: str | None, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    if not str(value).isdigit():
-        raise ValidationFailed(
-            _("“%(name)s” must be a number (an id).") % {"name": name},
-            code="invalid_id",
-            field=name,
-        )
-    return int(value)
-
-
 # --- endpoints ---------------------------------------------------------------------------------
 
 
 @router.get("/deliveries", response=DeliveryPage, summary="The send history of the firm")
 def delivery_list(
     request: HttpRequest,
-    status: str | None = None,
-    installation: str | None = None,
-    company: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    limit: int | None = None,
+    status: Annotated[str, documented(enum=list(DeliveryStatus.values))] | None = None,
+    installation: Id | None = None,
+    company: Id | None = None,
+    since: Annotated[str, documented(**MOMENT)] | None = None,
+    until: Annotated[str, documented(**MOMENT)] | None = None,
+    limit: Limit | None = None,
     cursor: str | None = None,
 ):
     """Deliveries with their attempts, newest first. ``since``/``until`` filter the time the
@@ -210,8 +201,8 @@ def delivery_list(
     deliveries = selectors.delivery_list(
         context=api_context(request),
         status=_status(status),
-        installation_id=_identifier(installation, "installation"),
-        company_id=_identifier(company, "company"),
+        installation_id=installation,
+        company_id=company,
         since=_when(since, "since"),
         until=_when(until, "until"),
     )
@@ -219,16 +210,16 @@ def delivery_list(
 
 
 @router.get("/deliveries/{delivery_id}", response=DeliveryOut, summary="One delivery")
-def delivery_detail(request: HttpRequest, delivery_id: str):
+def delivery_detail(request: HttpRequest, delivery_id: Id):
     return delivery_out(selectors.delivery_get(context=api_context(request), pk=delivery_id))
 
 
 @router.post(
     "/deliveries/{delivery_id}/resend",
-    response={201: DeliveryOut},
+    response={201: DeliveryOut, **errors(409)},
     summary="Send a finished delivery again (audited)",
 )
-def delivery_resend(request: HttpRequest, delivery_id: str):
+def delivery_resend(request: HttpRequest, delivery_id: Id):
     """Creates a new delivery (``resend_of`` = this one) with its own idempotency key and the
     destination as configured now. 409 while this delivery or a resend of it is on its way,
     or when the app no longer sends this folder to this company. Firm users only."""

@@ -14,14 +14,13 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from comptoir.core.ids import require_id
 from comptoir.core.tenancy import TenantContext
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 
 
 def _as_id(pk: Any) -> int:
-    if not str(pk).isdigit():
-        raise Http404
-    return int(pk)
+    return require_id(pk)
 
 
 def _attempts() -> Prefetch:

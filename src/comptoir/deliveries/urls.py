@@ -6,9 +6,9 @@ app_name = "deliveries"
 
 urlpatterns = [
     path("cabinet/envois/", views.index, name="index"),
-    path("cabinet/envois/<int:pk>/renvoyer/", views.resend, name="resend"),
+    path("cabinet/envois/<id:pk>/renvoyer/", views.resend, name="resend"),
     path(
-        "documents/<int:pk>/versions/<int:number>/envois/",
+        "documents/<id:pk>/versions/<id:number>/envois/",
         views.version_history,
         name="version_history",
     ),

@@ -6,6 +6,7 @@ gets 403 on uploads.
 """
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
@@ -13,12 +14,20 @@ from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from comptoir.core.api import api_context, paginate
+from comptoir.core.api import (
+    Limit,
+    api_context,
+    documented,
+    errors,
+    form_fields_documented,
+    paginate,
+)
+from comptoir.core.ids import Id
 from comptoir.deliveries import selectors as delivery_selectors
 from comptoir.deliveries.api import DeliveryPage, delivery_page
 from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
-from comptoir.documents.folders import folder_label, month_label
+from comptoir.documents.folders import FOLDER_KEYS, folder_label, month_label
 from comptoir.documents.models import Document, DocumentVersion
 from comptoir.documents.permissions import can_upload_documents
 
@@ -28,8 +37,19 @@ router = Router(tags=["documents"])
 # --- schemas -----------------------------------------------------------------------------------
 
 
+# What the services check, for the OpenAPI document (a fresh Field for each use).
+FOLDER = {"enum": list(FOLDER_KEYS)}
+FISCAL_YEAR = {"maxLength": 10, "description": "The fiscal year's first day, YYYY-MM-DD"}
+MONTH = {"maxLength": 10, "description": "YYYY-MM (or the month's first day, YYYY-MM-DD)"}
+TITLE = {
+    "description": "The document's title (the file name without extension by default), "
+    "cut to 200 characters"
+}
+SHA256 = {"pattern": "^[0-9a-f]{64}$"}
+
+
 class UserRef(Schema):
-    id: int
+    id: Id
     name: str
 
 
@@ -40,26 +60,26 @@ class FiscalYearOut(Schema):
 
 
 class VersionOut(Schema):
-    number: int
+    number: Annotated[int, documented(minimum=1)]
     original_name: str
-    size: int
+    size: Annotated[int, documented(minimum=0)]
     content_type: str
-    sha256: str
+    sha256: str = documented(**SHA256)
     uploaded_by: UserRef | None
     created_at: datetime
     download_url: str
 
 
 class DocumentSummaryOut(Schema):
-    id: int
-    company: int
-    folder: str
+    id: Id
+    company: Id
+    folder: str = documented(**FOLDER)
     folder_label: str
     fiscal_year: FiscalYearOut
     month: date | None
     month_label: str | None
     title: str
-    current_version: int
+    current_version: Annotated[int, documented(minimum=1)]
     created_by: UserRef | None
     created_at: datetime
     updated_at: datetime
@@ -77,7 +97,7 @@ class DocumentPage(Schema):
 class MonthNodeOut(Schema):
     month: date
     label: str
-    count: int
+    count: Annotated[int, documented(minimum=0)]
 
 
 class FiscalYearNodeOut(Schema):
@@ -85,20 +105,20 @@ class FiscalYearNodeOut(Schema):
     end: date
     label: str
     current: bool
-    count: int
-    root_count: int
+    count: Annotated[int, documented(minimum=0)]
+    root_count: Annotated[int, documented(minimum=0)]
     months: list[MonthNodeOut]
 
 
 class FolderNodeOut(Schema):
-    key: str
+    key: str = documented(**FOLDER)
     label: str
-    count: int
+    count: Annotated[int, documented(minimum=0)]
     fiscal_years: list[FiscalYearNodeOut]
 
 
 class FolderTreeOut(Schema):
-    company: int
+    company: Id
     folders: list[FolderNodeOut]
 
 
@@ -153,7 +173,7 @@ def document_out(document: Document) -> dict:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def acting_company(request: HttpRequest, company_id: str):
+def acting_company(request: HttpRequest, company_id: Id):
     """The company the caller may act on (their firm's, or their own company's); 404 otherwise."""
     return selectors.company_for_context(context=api_context(request), pk=company_id)
 
@@ -169,7 +189,7 @@ def _require_upload(request: HttpRequest, company) -> None:
 @router.get(
     "/companies/{company_id}/folders", response=FolderTreeOut, summary="The company's folder tree"
 )
-def folder_tree(request: HttpRequest, company_id: str):
+def folder_tree(request: HttpRequest, company_id: Id):
     company = acting_company(request, company_id)
     return {"company": company.pk, "folders": selectors.folder_tree(company=company)}
 
@@ -179,11 +199,11 @@ def folder_tree(request: HttpRequest, company_id: str):
 )
 def document_list(
     request: HttpRequest,
-    company_id: str,
-    folder: str | None = None,
-    fiscal_year: str | None = None,
-    month: str | None = None,
-    limit: int | None = None,
+    company_id: Id,
+    folder: Annotated[str, documented(**FOLDER)] | None = None,
+    fiscal_year: Annotated[str, documented(**FISCAL_YEAR)] | None = None,
+    month: Annotated[str, documented(**MONTH)] | None = None,
+    limit: Limit | None = None,
     cursor: str | None = None,
 ):
     company = acting_company(request, company_id)
@@ -201,10 +221,20 @@ def document_list(
     "/companies/{company_id}/documents",
     response={201: DocumentOut},
     summary="Upload a document (its version 1)",
+    # The form fields' rules, as the service checks them (a Field on a Form parameter
+    # would make it required).
+    openapi_extra=form_fields_documented(
+        required=("file", "folder"),
+        file={"description": "The file"},
+        folder=FOLDER,
+        fiscal_year=FISCAL_YEAR,
+        month=MONTH,
+        title=TITLE,
+    ),
 )
 def document_upload(
     request: HttpRequest,
-    company_id: str,
+    company_id: Id,
     file: File[UploadedFile] = None,  # type: ignore[assignment]
     folder: Form[str] = "",
     fiscal_year: Form[str] = "",
@@ -226,19 +256,19 @@ def document_upload(
 
 
 @router.get("/documents/{document_id}", response=DocumentOut, summary="A document and its versions")
-def document_detail(request: HttpRequest, document_id: str):
+def document_detail(request: HttpRequest, document_id: Id):
     context = api_context(request)
     return document_out(selectors.document_for_context(context=context, pk=document_id))
 
 
 @router.post(
     "/documents/{document_id}/versions",
-    response={201: VersionOut},
+    response={201: VersionOut, **errors(409)},
     summary="Upload a new version of a document",
 )
 def version_add(
     request: HttpRequest,
-    document_id: str,
+    document_id: Id,
     file: File[UploadedFile] = None,  # type: ignore[assignment]
 ):
     document = selectors.document_for_context(context=api_context(request), pk=document_id)
@@ -254,13 +284,13 @@ def version_add(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file, as an attachment",
-                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+                "description": "The file, as an attachment, with the type it was stored with",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
 )
-def version_file(request: HttpRequest, document_id: str, number: str) -> FileResponse:
+def version_file(request: HttpRequest, document_id: Id, number: Id) -> FileResponse:
     document = selectors.document_for_context(context=api_context(request), pk=document_id)
     return version_file_response(selectors.version_get(document=document, number=number))
 
@@ -272,9 +302,9 @@ def version_file(request: HttpRequest, document_id: str, number: str) -> FileRes
 )
 def version_deliveries(
     request: HttpRequest,
-    document_id: str,
-    number: str,
-    limit: int | None = None,
+    document_id: Id,
+    number: Id,
+    limit: Limit | None = None,
     cursor: str | None = None,
 ):
     """Every delivery of this version (one per app destination, resends included) with its

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from comptoir.companies.models import Company
 from comptoir.companies.selectors import company_get
+from comptoir.core.ids import require_id
 from comptoir.core.tenancy import TenantContext
 from comptoir.documents.folders import (
     FOLDERS,
@@ -19,9 +20,7 @@ from comptoir.documents.models import Document, DocumentVersion
 
 
 def _as_id(pk) -> int:
-    if not str(pk).isdigit():
-        raise Http404
-    return int(pk)
+    return require_id(pk)
 
 
 def company_for_context(*, context: TenantContext, pk) -> Company:

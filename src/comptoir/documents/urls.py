@@ -6,14 +6,14 @@ app_name = "documents"
 
 urlpatterns = [
     path(
-        "cabinet/clients/<int:pk>/documents/",
+        "cabinet/clients/<id:pk>/documents/",
         views.firm_company_documents,
         name="firm_company_documents",
     ),
     path("entreprise/documents/", views.company_documents, name="company_documents"),
-    path("documents/<int:pk>/", views.document_detail, name="detail"),
+    path("documents/<id:pk>/", views.document_detail, name="detail"),
     path(
-        "documents/<int:pk>/versions/<int:number>/fichier/",
+        "documents/<id:pk>/versions/<id:number>/fichier/",
         views.version_download,
         name="download",
     ),

@@ -1,16 +1,18 @@
 """Store API: catalogue, installations, custom apps, removal impact, home tiles."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from comptoir.core.api import api_context, firm_context, paginate
+from comptoir.companies.models import CompanyRole
+from comptoir.core.api import Limit, api_context, documented, errors, firm_context, paginate
 from comptoir.core.errors import Forbidden
+from comptoir.core.ids import Id
 from comptoir.store import selectors, services
-from comptoir.store.models import App, Installation
+from comptoir.store.models import App, Installation, Transport
 from comptoir.store.permissions import can_manage_store
 from comptoir.store.schema import FIRM, firm_fields, public_settings, schema_fields
 
@@ -44,16 +46,16 @@ class AppOut(Schema):
     publisher: str
     category: CategoryRef | None
     short_description: str
-    type: str
-    audience: str
+    type: AppTypeName
+    audience: AudienceName
     logo: str | None
     is_custom: bool
     is_active: bool
     requires_siret: bool
-    transport: str | None
+    transport: Annotated[str, documented(enum=list(Transport.values))] | None
     needs_firm_settings: bool
     installed: bool
-    installation: int | None
+    installation: Id | None
 
 
 class AppPage(Schema):
@@ -67,12 +69,12 @@ class AppDetailOut(AppOut):
     launch_url: str | None
     accepted_folders: list[str]
     accepted_file_types: list[str]
-    max_file_size: int | None
+    max_file_size: Annotated[int, documented(minimum=0)] | None
     settings_schema: list[dict[str, Any]]
 
 
 class InstallationOut(Schema):
-    id: int
+    id: Id
     app: AppDetailOut
     settings: dict[str, Any]
     position: int
@@ -90,41 +92,47 @@ class InstallationIn(Schema):
     settings: dict[str, Any] = {}
 
 
+# What the services check, for the OpenAPI document (a fresh Field for each use).
+APP_NAME = {"minLength": 1, "maxLength": services.NAME_MAX}
+APP_URL = {"format": "uri", "maxLength": 2000, "description": "An https:// address"}
+DESCRIPTION = {"maxLength": services.DESCRIPTION_MAX}
+
+
 class InstallationPatch(Schema):
     settings: dict[str, Any] | None = None
     # Custom apps only:
-    name: str | None = None
-    url: str | None = None
-    description: str | None = None
+    name: Annotated[str, documented(**APP_NAME)] | None = None
+    url: Annotated[str, documented(**APP_URL)] | None = None
+    description: Annotated[str, documented(**DESCRIPTION)] | None = None
     audience: AudienceName | None = None
 
 
 class CustomAppIn(Schema):
-    name: str
-    url: str
-    description: str = ""
+    name: str = documented(**APP_NAME)
+    url: str = documented(**APP_URL)
+    description: Annotated[str, documented(**DESCRIPTION)] = ""
     audience: AudienceName = "both"
     assign_to_all_companies: bool = False
-    roles: list[str] = []
+    roles: list[Annotated[str, documented(enum=list(CompanyRole.values))]] = []
 
 
 class ImpactOut(Schema):
-    companies: int
-    users: int
-    connections: int
-    pending_deliveries: int
+    companies: Annotated[int, documented(minimum=0)]
+    users: Annotated[int, documented(minimum=0)]
+    connections: Annotated[int, documented(minimum=0)]
+    pending_deliveries: Annotated[int, documented(minimum=0)]
 
 
 class ReorderIn(Schema):
-    order: list[int]
+    order: list[Id]
 
 
 class ReorderOut(Schema):
-    order: list[int]
+    order: list[Id]
 
 
 class TileOut(Schema):
-    installation: int
+    installation: Id
     name: str
     logo: str | None
     url_open: str
@@ -199,7 +207,7 @@ def app_list(
     category: str | None = None,
     type: AppTypeName | None = None,
     q: str | None = None,
-    limit: int | None = None,
+    limit: Limit | None = None,
     cursor: str | None = None,
 ):
     context = firm_context(request)
@@ -219,7 +227,7 @@ def app_detail(request: HttpRequest, slug: str):
 
 
 @router.get("/installations", response=InstallationPage, summary="Apps in the firm's space")
-def installation_list(request: HttpRequest, limit: int | None = None, cursor: str | None = None):
+def installation_list(request: HttpRequest, limit: Limit | None = None, cursor: str | None = None):
     context = firm_context(request)
     rows, next_cursor = paginate(
         selectors.installation_list(firm=context.firm),
@@ -230,7 +238,11 @@ def installation_list(request: HttpRequest, limit: int | None = None, cursor: st
     return {"items": [installation_out(i) for i in rows], "next": next_cursor}
 
 
-@router.post("/installations", response={201: InstallationOut}, summary="Add an app (admins)")
+@router.post(
+    "/installations",
+    response={201: InstallationOut, **errors(409)},
+    summary="Add an app (admins)",
+)
 def installation_add(request: HttpRequest, payload: InstallationIn):
     context = firm_context(request)
     _require_admin(context)
@@ -252,7 +264,7 @@ def installation_reorder(request: HttpRequest, payload: ReorderIn):
 
 
 @router.get("/installations/{installation_id}", response=InstallationOut)
-def installation_detail(request: HttpRequest, installation_id: str):
+def installation_detail(request: HttpRequest, installation_id: Id):
     context = firm_context(request)
     return installation_out(selectors.installation_get(firm=context.firm, pk=installation_id))
 
@@ -262,7 +274,7 @@ def installation_detail(request: HttpRequest, installation_id: str):
     response=InstallationOut,
     summary="Change firm-level settings (or a custom app's name, URL...) (admins)",
 )
-def installation_update(request: HttpRequest, installation_id: str, payload: InstallationPatch):
+def installation_update(request: HttpRequest, installation_id: Id, payload: InstallationPatch):
     context = firm_context(request)
     installation = selectors.installation_get(firm=context.firm, pk=installation_id)
     _require_admin(context)
@@ -276,7 +288,7 @@ def installation_update(request: HttpRequest, installation_id: str, payload: Ins
 
 
 @router.delete("/installations/{installation_id}", response={204: None}, summary="Remove (admins)")
-def installation_remove(request: HttpRequest, installation_id: str):
+def installation_remove(request: HttpRequest, installation_id: Id):
     context = firm_context(request)
     installation = selectors.installation_get(firm=context.firm, pk=installation_id)
     _require_admin(context)
@@ -289,7 +301,7 @@ def installation_remove(request: HttpRequest, installation_id: str):
     response=ImpactOut,
     summary="What removing this app would take away",
 )
-def installation_removal_impact(request: HttpRequest, installation_id: str):
+def installation_removal_impact(request: HttpRequest, installation_id: Id):
     context = firm_context(request)
     installation = selectors.installation_get(firm=context.firm, pk=installation_id)
     return selectors.removal_impact(firm=context.firm, installation=installation)

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 
+from comptoir.core.ids import require_id
 from comptoir.store.models import (
     FIRM_AUDIENCES,
     App,
@@ -101,10 +102,8 @@ def installation_list(*, firm) -> QuerySet[Installation]:
 
 def installation_get(*, firm, pk) -> Installation:
     """One installation of the firm; 404 for another firm's or anything that is not an id."""
-    if not str(pk).isdigit():
-        raise Http404
     installation = (
-        Installation.objects.filter(firm=firm, pk=int(pk))
+        Installation.objects.filter(firm=firm, pk=require_id(pk))
         .select_related("app", "app__category", "installed_by")
         .first()
     )
@@ -176,10 +175,12 @@ def tile_order(*, firm) -> list[int]:
 
 def installation_for_open(*, context, pk) -> Installation:
     """The installation behind a tile, if the context may open it; else 404."""
-    if context is None or not str(pk).isdigit():
+    if context is None:
         raise Http404
     installation = (
-        Installation.objects.filter(firm=context.firm, pk=int(pk)).select_related("app").first()
+        Installation.objects.filter(firm=context.firm, pk=require_id(pk))
+        .select_related("app")
+        .first()
     )
     if installation is None or not may_see_installation(context, installation):
         raise Http404
@@ -196,9 +197,7 @@ def app_logo_get(*, context, app_id) -> App:
     """
     if context is None:
         raise Http404
-    if not str(app_id).isdigit():
-        raise Http404
-    app_id = int(app_id)
+    app_id = require_id(app_id)
     if context.is_firm:
         app = (
             App.objects.filter(

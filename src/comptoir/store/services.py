@@ -15,6 +15,7 @@ from comptoir.audit.services import audit_record
 from comptoir.companies.services import clean_company_roles
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
+from comptoir.core.ids import parse_ids
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
 from comptoir.store.permissions import require_firm_admin
@@ -349,12 +350,11 @@ def installation_update(
 def tile_reorder(*, actor, firm, installation_ids: list) -> list[int]:
     """Put the listed installations first, in that order; the others keep theirs after them."""
     require_firm_admin(actor, firm)
-    try:
-        ids = [int(pk) for pk in installation_ids]
-    except (TypeError, ValueError):
+    ids = parse_ids(installation_ids)
+    if ids is None:
         raise ValidationFailed(
             _("Give the installations as a list of ids."), code="invalid_order", field="order"
-        ) from None
+        )
     if len(set(ids)) != len(ids):
         raise ValidationFailed(
             _("Each installation may appear only once."), code="invalid_order", field="order"

@@ -10,6 +10,7 @@ from comptoir.assignments.models import CompanyAssignment
 from comptoir.assignments.permissions import can_manage_user_access
 from comptoir.core.api import api_context, firm_context
 from comptoir.core.errors import Forbidden
+from comptoir.core.ids import Id
 
 router = Router()
 
@@ -25,7 +26,7 @@ def _managed_company(request, company_id):
 
         company = company_get(firm=context.firm, pk=company_id)
     else:
-        if str(company_id) != str(context.company.pk):
+        if company_id != context.company.pk:
             raise Http404
         company = context.company
     if not can_manage_user_access(context, company):
@@ -42,11 +43,9 @@ def _member(company, user_id):
     return company_member_get(company=company, user_id=user_id).user
 
 
-def _tile_assignment(company, installation_id) -> CompanyAssignment:
-    if not str(installation_id).isdigit():
-        raise Http404
+def _tile_assignment(company, installation_id: int) -> CompanyAssignment:
     for assignment in selectors.company_tile_assignments(company=company):
-        if assignment.installation_id == int(installation_id):
+        if assignment.installation_id == installation_id:
             return assignment
     raise Http404
 
@@ -56,7 +55,7 @@ def _tile_assignment(company, installation_id) -> CompanyAssignment:
     response=list[UserAppOut],
     summary="The company's apps and whether this user sees each",
 )
-def user_app_list(request: HttpRequest, company_id: str, user_id: str):
+def user_app_list(request: HttpRequest, company_id: Id, user_id: Id):
     company = _managed_company(request, company_id)
     return selectors.user_apps(company=company, user=_member(company, user_id))
 
@@ -66,7 +65,7 @@ def user_app_list(request: HttpRequest, company_id: str, user_id: str):
     response=UserAppOut,
     summary="Let this user see the app (it must be assigned to the company)",
 )
-def user_app_grant(request: HttpRequest, company_id: str, user_id: str, installation_id: str):
+def user_app_grant(request: HttpRequest, company_id: Id, user_id: Id, installation_id: Id):
     company = _managed_company(request, company_id)
     user = _member(company, user_id)
     assignment = _tile_assignment(company, installation_id)
@@ -83,7 +82,7 @@ def user_app_grant(request: HttpRequest, company_id: str, user_id: str, installa
     response={204: None},
     summary="This user no longer sees the app",
 )
-def user_app_revoke(request: HttpRequest, company_id: str, user_id: str, installation_id: str):
+def user_app_revoke(request: HttpRequest, company_id: Id, user_id: Id, installation_id: Id):
     company = _managed_company(request, company_id)
     user = _member(company, user_id)
     assignment = _tile_assignment(company, installation_id)
@@ -96,7 +95,7 @@ def user_app_revoke(request: HttpRequest, company_id: str, user_id: str, install
     response=list[AssignmentOut],
     summary="The apps a client company has (the client page's Applications tab)",
 )
-def company_assignment_list(request: HttpRequest, company_id: str):
+def company_assignment_list(request: HttpRequest, company_id: Id):
     from comptoir.companies.selectors import company_get
 
     context = firm_context(request)

@@ -22,8 +22,9 @@ from comptoir.assignments.api.schemas import (
     assignment_out,
     grant_out,
 )
-from comptoir.core.api import firm_context, paginate
+from comptoir.core.api import Limit, errors, firm_context, paginate
 from comptoir.core.errors import ValidationFailed
+from comptoir.core.ids import Id
 
 router = Router()
 
@@ -50,9 +51,9 @@ def _assignment(request, installation_id, company_id):
 )
 def assignment_list(
     request: HttpRequest,
-    installation_id: str,
+    installation_id: Id,
     q: str | None = None,
-    limit: int | None = None,
+    limit: Limit | None = None,
     cursor: str | None = None,
 ):
     context, installation = _installation(request, installation_id)
@@ -67,10 +68,10 @@ def assignment_list(
 
 @router.post(
     "/installations/{installation_id}/assignments",
-    response={200: AssignResult, 201: AssignResult},
+    response={200: AssignResult, 201: AssignResult, **errors(409)},
     summary="Give the app to client companies, with the same company-level settings",
 )
-def assignment_create(request: HttpRequest, installation_id: str, payload: AssignIn):
+def assignment_create(request: HttpRequest, installation_id: Id, payload: AssignIn):
     context, installation = _installation(request, installation_id)
     if not payload.companies:
         raise ValidationFailed(
@@ -110,7 +111,7 @@ def assignment_create(request: HttpRequest, installation_id: str, payload: Assig
     response=AssignmentOut,
     summary="One company's assignment (its settings: the connection for automation apps)",
 )
-def assignment_detail(request: HttpRequest, installation_id: str, company_id: str):
+def assignment_detail(request: HttpRequest, installation_id: Id, company_id: Id):
     return assignment_out(_assignment(request, installation_id, company_id))
 
 
@@ -120,7 +121,7 @@ def assignment_detail(request: HttpRequest, installation_id: str, company_id: st
     summary="Change one company's settings or its enabled flag",
 )
 def assignment_update(
-    request: HttpRequest, installation_id: str, company_id: str, payload: AssignmentPatch
+    request: HttpRequest, installation_id: Id, company_id: Id, payload: AssignmentPatch
 ):
     assignment = _assignment(request, installation_id, company_id)
     changes = payload.dict(exclude_unset=True)
@@ -135,7 +136,7 @@ def assignment_update(
     response={204: None},
     summary="Unassign: the company's user accesses and connection go",
 )
-def assignment_delete(request: HttpRequest, installation_id: str, company_id: str):
+def assignment_delete(request: HttpRequest, installation_id: Id, company_id: Id):
     assignment = _assignment(request, installation_id, company_id)
     services.assignment_unassign(actor=request.user, assignment=assignment)
     return Status(204, None)
@@ -149,7 +150,7 @@ def assignment_delete(request: HttpRequest, installation_id: str, company_id: st
     response=AssignAllOut,
     summary="“Affecter à tous les clients” (redirect apps)",
 )
-def assign_all(request: HttpRequest, installation_id: str, payload: AssignAllIn):
+def assign_all(request: HttpRequest, installation_id: Id, payload: AssignAllIn):
     _context, installation = _installation(request, installation_id)
     return services.assign_all(
         actor=request.user,
@@ -164,7 +165,7 @@ def assign_all(request: HttpRequest, installation_id: str, payload: AssignAllIn)
     summary="Role grants made for the app (“Personnaliser le portail client”)",
 )
 def role_grant_list(
-    request: HttpRequest, installation_id: str, limit: int | None = None, cursor: str | None = None
+    request: HttpRequest, installation_id: Id, limit: Limit | None = None, cursor: str | None = None
 ):
     context, installation = _installation(request, installation_id)
     rows, next_cursor = paginate(
@@ -181,7 +182,7 @@ def role_grant_list(
     response={201: RoleGrantResult},
     summary="“Personnaliser le portail client”: users of these roles get the app",
 )
-def role_grant_create(request: HttpRequest, installation_id: str, payload: RoleGrantIn):
+def role_grant_create(request: HttpRequest, installation_id: Id, payload: RoleGrantIn):
     context, installation = _installation(request, installation_id)
     if payload.companies == "all":
         companies: Any = services.ALL
@@ -204,7 +205,7 @@ def role_grant_create(request: HttpRequest, installation_id: str, payload: RoleG
     response=RoleGrantOut,
     summary="Stop giving the app to users who join later (accesses given stay)",
 )
-def role_grant_stop(request: HttpRequest, installation_id: str, grant_id: str):
+def role_grant_stop(request: HttpRequest, installation_id: Id, grant_id: Id):
     context, installation = _installation(request, installation_id)
     grant = selectors.role_grant_get(firm=context.firm, installation=installation, pk=grant_id)
     services.role_grant_stop(actor=request.user, grant=grant)

@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 from comptoir.assignments import imports, services
 from comptoir.assignments.api.assignments import _installation
 from comptoir.assignments.api.schemas import ImportOut
+from comptoir.core.ids import Id
 
 router = Router()
 
@@ -24,7 +25,7 @@ router = Router()
         }
     },
 )
-def import_template(request: HttpRequest, installation_id: str):
+def import_template(request: HttpRequest, installation_id: Id):
     _context, installation = _installation(request, installation_id)
     from comptoir.assignments.permissions import require_assignable
 
@@ -44,7 +45,7 @@ def import_template(request: HttpRequest, installation_id: str):
 )
 def import_file(
     request: HttpRequest,
-    installation_id: str,
+    installation_id: Id,
     dry_run: bool = False,
     preview: str | None = None,
     file: File[UploadedFile] = None,  # type: ignore[assignment]

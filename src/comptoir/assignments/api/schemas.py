@@ -1,27 +1,30 @@
 """Assignments API schemas, and the dicts the endpoints answer with."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 
 from comptoir.assignments.models import CompanyAssignment, RoleGrant
+from comptoir.companies.models import CompanyRole
+from comptoir.core.api import documented
+from comptoir.core.ids import Id
 from comptoir.store.schema import COMPANY, public_settings
 
 
 class CompanyRef(Schema):
-    id: int
+    id: Id
     name: str
-    siret: str | None
+    siret: Annotated[str, documented(pattern="^[0-9]{14}$")] | None
 
 
 class AssignmentOut(Schema):
-    installation: int
+    installation: Id
     app: str
     company: CompanyRef
     enabled: bool
     settings: dict[str, Any]
-    users: int | None = None
+    users: Annotated[int, documented(minimum=0)] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -32,14 +35,14 @@ class AssignmentPage(Schema):
 
 
 class AssignIn(Schema):
-    companies: list[int]
+    companies: list[Id]
     settings: dict[str, Any] = {}
 
 
 class AssignResult(Schema):
-    created: int
-    updated: int
-    unchanged: int
+    created: Annotated[int, documented(minimum=0)]
+    updated: Annotated[int, documented(minimum=0)]
+    unchanged: Annotated[int, documented(minimum=0)]
     items: list[AssignmentOut]
 
 
@@ -53,16 +56,16 @@ class AssignAllIn(Schema):
 
 
 class AssignAllOut(Schema):
-    created: int
-    already_assigned: int
-    total: int
+    created: Annotated[int, documented(minimum=0)]
+    already_assigned: Annotated[int, documented(minimum=0)]
+    total: Annotated[int, documented(minimum=0)]
     include_future_companies: bool
 
 
 class ImportRow(Schema):
-    row: int
-    siret: str
-    company_id: int
+    row: Annotated[int, documented(minimum=1, description="The spreadsheet's row number")]
+    siret: str = documented(pattern="^[0-9]{14}$")
+    company_id: Id
     company: str
     action: Literal["created", "updated", "unchanged"]
     changed: list[str]
@@ -70,9 +73,9 @@ class ImportRow(Schema):
 
 class ImportOut(Schema):
     dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
+    created: Annotated[int, documented(minimum=0)]
+    updated: Annotated[int, documented(minimum=0)]
+    unchanged: Annotated[int, documented(minimum=0)]
     rows: list[ImportRow]
     columns: list[str]
     extra_columns: list[str]
@@ -81,16 +84,16 @@ class ImportOut(Schema):
 
 
 class RoleGrantIn(Schema):
-    companies: list[int] | Literal["all"]
-    roles: list[str]
+    companies: list[Id] | Literal["all"]
+    roles: list[Annotated[str, documented(enum=list(CompanyRole.values))]]
     include_future_users: bool = False
 
 
 class RoleGrantOut(Schema):
-    id: int
-    installation: int
+    id: Id
+    installation: Id
     company: CompanyRef | None
-    roles: list[str]
+    roles: list[Annotated[str, documented(enum=list(CompanyRole.values))]]
     include_future_users: bool
     created_at: datetime
 
@@ -101,14 +104,14 @@ class RoleGrantPage(Schema):
 
 
 class RoleGrantResult(Schema):
-    grants: list[int]
-    companies: int
-    assigned: int
-    users_granted: int
+    grants: list[Id]
+    companies: Annotated[int, documented(minimum=0)]
+    assigned: Annotated[int, documented(minimum=0)]
+    users_granted: Annotated[int, documented(minimum=0)]
 
 
 class UserAppOut(Schema):
-    installation: int
+    installation: Id
     name: str
     enabled: bool
     granted: bool

@@ -39,6 +39,7 @@ from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.services import clean_company_roles
 from comptoir.core.errors import NotFound, ValidationFailed
+from comptoir.core.ids import parse_ids
 
 ALL = "all"
 CHOSEN_COMPANIES_MAX = 500
@@ -258,12 +259,12 @@ def user_access_set(*, actor, company, user, installation_ids) -> dict[str, list
 
     require_access_manager(actor, company)
     _require_member(company, user)
-    try:
-        wanted = {int(pk) for pk in installation_ids}
-    except (TypeError, ValueError):
+    numbers = parse_ids(list(installation_ids))
+    if numbers is None:
         raise ValidationFailed(
             _("Give the applications as a list of ids."), code="invalid_apps", field="apps"
-        ) from None
+        )
+    wanted = set(numbers)
     with transaction.atomic():
         assignments = {
             a.installation_id: a
