@@ -12,6 +12,33 @@ from tests.factories import (
 
 pytest_plugins = ["tests.i18n_plugin", "tests.api.schemathesis_report"]
 
+# A public address (outside every range the outbound guard refuses) that names of the reserved
+# test domains resolve to in tests; nothing ever connects to it (tests/deliveries/conftest.py
+# refuses any connection that is not to loopback).
+TEST_PUBLIC_IP = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def _test_dns(monkeypatch):
+    """Tests never depend on real DNS: ``*.example`` and ``*.test`` names resolve to
+    TEST_PUBLIC_IP, ``*.invalid`` names do not exist, anything else goes to the system."""
+    import socket
+
+    from comptoir.deliveries import netguard, settings_checks
+
+    real = netguard.system_resolver
+
+    def resolver(host: str, port: int) -> list[str]:
+        name = host.lower().rstrip(".")
+        if name.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if name.endswith((".example", ".test")):
+            return [TEST_PUBLIC_IP]
+        return real(host, port)
+
+    monkeypatch.setattr(netguard, "system_resolver", resolver)
+    settings_checks.forget_lookups()  # no answer remembered from another test
+
 
 @pytest.fixture
 def firm(db):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from comptoir.core.demo.data import DEMO_PASSWORD
-from comptoir.core.demo.sinks import free_port
+from comptoir.core.demo.sinks import free_port, port_is_free
 from tests.subprocess_env import clean_env
 
 READY = "Press Ctrl-C to stop everything."
@@ -22,9 +22,9 @@ READY = "Press Ctrl-C to stop everything."
 class Demo:
     """The demo in a child process of its own session; its output collected line by line."""
 
-    def __init__(self, env: dict[str, str], port: int) -> None:
+    def __init__(self, env: dict[str, str], port: int, *options: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "comptoir", "rundemo", "--port", str(port)],
+            [sys.executable, "-m", "comptoir", "rundemo", "--port", str(port), *options],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -102,6 +102,16 @@ def test_rundemo_serves_the_seeded_demo_sends_mail_and_stops_cleanly(tmp_path):
         saved = [p.read_text() for p in (tmp_path / "var" / "mail").glob("*.eml")]
         assert sum("To: new.user@example.test" in text for text in saved) == 1
 
+        # The seeded documents reach the local partners: the HTTPS receiver (signed JSON,
+        # verified with the reference library) and the SFTP server, with its real host key.
+        demo.wait_for("[sftp] ", timeout=60)
+        demo.wait_for("facture-metro.pdf", timeout=60)
+        [uploaded] = list((tmp_path / "var" / "sftp").iterdir())
+        assert uploaded.name.startswith("GRANDCHENE01_")
+        assert uploaded.read_bytes().startswith(b"%PDF")
+        demo.wait_for("releve-horizon-avril.pdf", timeout=60)
+        assert "bad or missing signature" not in demo.output
+
         os.kill(demo.process.pid, signal.SIGTERM)  # what Ctrl-C does, for a background process
         assert demo.process.wait(timeout=30) == 0
         demo.reader.join(timeout=5)
@@ -110,6 +120,15 @@ def test_rundemo_serves_the_seeded_demo_sends_mail_and_stops_cleanly(tmp_path):
             httpx.get(base + "/connexion/", timeout=2)
     finally:
         demo.kill()
+
+    # Started again at once on the same port (its last connections wait in TIME-WAIT).
+    again = Demo(env, port, "--skip-setup")
+    try:
+        again.wait_for(READY, timeout=90)
+        assert "already in use" not in again.output
+        assert log_in(base, "sophie.durand@cabinet-durand.test")
+    finally:
+        again.kill()
 
 
 def test_rundemo_refuses_a_port_in_use(tmp_path):
@@ -144,3 +163,21 @@ def test_rundemo_runs_in_demo_mode_only(tmp_path):
 
     assert result.returncode != 0
     assert "needs COMPTOIR_MODE=demo" in result.stderr
+
+
+def test_a_port_left_in_time_wait_is_free_again_but_a_listening_one_is_not():
+    """Ctrl-C then ``make demo`` again: the last connections wait in TIME-WAIT on the port."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert not port_is_free("127.0.0.1", port)  # someone listens: busy
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server closes first, as runserver does: its end waits
+        assert client.recv(1) == b""
+        client.close()
+    with socket.socket() as bare, pytest.raises(OSError):
+        bare.bind(("127.0.0.1", port))  # what the old check did: "already in use"
+    assert port_is_free("127.0.0.1", port)

@@ -210,22 +210,15 @@ def sha256(data: bytes) -> str:
 # --- what the servers received -----------------------------------------------------------------
 
 
-def multipart_parts(request) -> dict[str, tuple[dict, bytes]]:
-    """The parts of a recorded multipart request: name -> (headers, bytes)."""
-    content_type = request.headers["content-type"]
-    boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
-    parts = {}
-    for chunk in request.body.split(b"--" + boundary)[1:-1]:
-        chunk = chunk.removeprefix(b"\r\n").removesuffix(b"\r\n")
-        head, _, body = chunk.partition(b"\r\n\r\n")
-        headers = {}
-        for line in head.split(b"\r\n"):
-            name, _, value = line.decode().partition(":")
-            headers[name.strip().lower()] = value.strip()
-        disposition = headers["content-disposition"]
-        name = disposition.split('name="', 1)[1].split('"', 1)[0]
-        parts[name] = (headers, body)
-    return parts
+def request_payload(request) -> dict:
+    """The JSON envelope of a recorded HTTPS delivery."""
+    assert request.headers["content-type"] == "application/json"
+    return json.loads(request.body)
+
+
+def request_file(request) -> bytes:
+    """The file a recorded HTTPS delivery carried (base64 in ``data.file``)."""
+    return base64.b64decode(request_payload(request)["data"]["file"]["content"], validate=True)
 
 
 def signature_valid(request, secret: str) -> bool:
@@ -241,7 +234,7 @@ def signature_valid(request, secret: str) -> bool:
 
 
 def request_metadata(request) -> dict:
-    return json.loads(multipart_parts(request)["metadata"][1])
+    return request_payload(request)
 
 
 def parse_mail(received):

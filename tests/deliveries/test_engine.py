@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from standardwebhooks import Webhook
 
+from comptoir.core.errors import ValidationFailed
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery, DeliveryAttempt
 from comptoir.deliveries.policy import MAX_ATTEMPTS, RETRY_SCHEDULE
@@ -18,9 +20,9 @@ from tests.deliveries.connections import (
     email_app,
     generic_email_app,
     https_app,
-    multipart_parts,
     new_secret,
     parse_mail,
+    request_file,
     request_metadata,
     sha256,
     signature_valid,
@@ -135,10 +137,10 @@ def test_https_post_carries_the_bytes_signed_with_the_key_as_webhook_id(
 
     [request] = http_server.requests
     assert request.path == "/hooks/comptoir"
-    parts = multipart_parts(request)
     version = document.versions.get()
-    assert sha256(parts["file"][1]) == version.sha256
+    assert sha256(request_file(request)) == version.sha256
     assert signature_valid(request, secret)
+    assert Webhook(secret).verify(request.body, request.headers)["type"] == "document.version"
     assert request.headers["webhook-id"] == delivery.idempotency_key
     assert request.headers["idempotency-key"] == delivery.idempotency_key
     metadata = request_metadata(request)["data"]
@@ -163,7 +165,11 @@ def test_a_partner_api_key_that_is_not_a_whsec_secret_signs_as_raw_bytes(
     assert run(one_delivery(), clock) == "sent"
 
     raw = "whsec_" + base64.b64encode(b"hz_live_4f9a!key").decode()
-    assert signature_valid(http_server.requests[0], raw)
+    [request] = http_server.requests
+    assert signature_valid(request, raw)
+    # The partner verifies with the reference library, its API key as the raw key.
+    assert Webhook(b"hz_live_4f9a!key").verify(request.body, request.headers)["data"]["file"]
+    assert Webhook(raw).verify(request.body, request.headers)
 
 
 # --- retries and the schedule -------------------------------------------------------------------
@@ -343,6 +349,33 @@ def test_an_unreachable_partner_is_retried(firm_admin, company, allow_loopback, 
     assert one_delivery().attempts.get().error_code == "connection_error"
 
 
+def test_a_pending_delivery_follows_the_address_the_firm_corrects(
+    firm_admin, company, http_server, allow_loopback, clock
+):
+    from comptoir.store.services import installation_update_settings
+    from tests.deliveries.servers import free_port
+
+    wrong = f"http://127.0.0.1:{free_port()}/hooks/comptoir"
+    assignment = connect(
+        company, https_app(), firm_settings={"api_url": wrong, "api_key": new_secret()}
+    )
+    upload(firm_admin, company)
+    assert run(one_delivery(), clock) == "retry"
+
+    installation_update_settings(
+        actor=firm_admin,
+        installation=assignment.installation,
+        settings={"api_url": http_server.url()},
+    )
+    clock.now = one_delivery().next_attempt_at
+    assert run(one_delivery(), clock) == "sent"
+
+    assert len(http_server.requests) == 1
+    delivery = one_delivery()
+    assert delivery.destination["url"] == http_server.url()  # the history says where it went
+    assert [a.outcome for a in delivery.attempts.order_by("number")] == ["retry", "sent"]
+
+
 # --- refused before any network call --------------------------------------------------------------
 
 
@@ -408,14 +441,19 @@ def test_a_missing_secret_fails_with_a_clear_message(
 
 def test_loopback_is_refused_unless_allowed(firm_admin, company, http_server, clock, settings):
     settings.DELIVERY_ALLOW_LOOPBACK = False
-    connect(
-        company,
-        https_app(),
-        firm_settings={"api_url": http_server.url(), "api_key": new_secret()},
-    )
+    app = https_app()
+    firm_settings = {"api_url": http_server.url(), "api_key": new_secret()}
+    with pytest.raises(ValidationFailed) as refused:  # refused when it is saved...
+        connect(company, app, firm_settings=firm_settings)
+    assert [d["code"] for d in refused.value.details] == ["address_refused"]
+    # ... and when it is sent, had it been saved while loopback was allowed.
+    settings.DELIVERY_ALLOW_LOOPBACK = True
+    connect(company, app, firm_settings=firm_settings)
+    settings.DELIVERY_ALLOW_LOOPBACK = False
     upload(firm_admin, company)
 
     assert run(one_delivery(), clock) == "failed"
+    assert one_delivery().attempts.get().error_code == "address_refused"
 
     assert http_server.connections == 0
 

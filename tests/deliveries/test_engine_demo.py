@@ -26,6 +26,14 @@ from tests.factories import PDF_BYTES
 pytestmark = pytest.mark.usefixtures("media_root")
 
 
+@pytest.fixture(autouse=True)
+def _demo_mode_settings(settings, tmp_path):
+    """As in demo mode: the local sinks listen on loopback, and var/ is this test's own (the
+    seed keeps the demo SFTP server's host key there)."""
+    settings.DELIVERY_ALLOW_LOOPBACK = True
+    settings.VAR_DIR = tmp_path / "var"
+
+
 @pytest.fixture
 def receiver(tmp_path, allow_loopback):
     import threading
@@ -102,7 +110,7 @@ def test_the_seed_wires_the_demo_to_the_local_sinks_once(db, settings, tmp_path)
     second = seed_demo()
 
     assert first.created["cabinet-durand:connections"] == 5
-    assert first.created["fiducia-conseil:connections"] == 1
+    assert first.created["fiducia-conseil:connections"] == 2
     assert first.created["cabinet-durand:documents"] == 5
     assert not any(key.endswith((":connections", ":documents")) for key in second.created)
     statuses = set(Delivery.objects.values_list("status", flat=True))
@@ -135,3 +143,99 @@ def test_the_demo_sink_describes_itself(tmp_path, transactional_db):
         assert (tmp_path / "received").is_dir()
     finally:
         sink.stop()
+
+
+# --- the demo's SFTP server, and destinations that follow the sinks ------------------------------
+
+
+def seed_the_demo():
+    call_command("load-catalog", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return seed_demo()
+
+
+def test_the_demo_sftp_app_uploads_to_the_local_sftp_server(
+    transactional_db, settings, monkeypatch
+):
+    from comptoir.core.demo.sinks import SftpSink, sftp_fingerprint
+    from comptoir.deliveries import outbox
+
+    with monkeypatch.context() as seeding:
+        # As in the demo, nothing is sent while seeding: the worker starts after the sinks.
+        seeding.setattr(outbox, "enqueue_sends", lambda ids: None)
+        seed_the_demo()
+    iscribe = Installation.objects.get(firm__slug="fiducia-conseil", app__slug=demo.SFTP_APP)
+    seeded_key = iscribe.settings["sftp_host_key"]
+    assert seeded_key == sftp_fingerprint(settings.VAR_DIR)  # the real key, kept in var/
+    assert (settings.VAR_DIR / "sftp_host_key").exists()
+    [delivery] = Delivery.objects.filter(app_slug=demo.SFTP_APP)
+
+    notices: list[str] = []
+    sink = SftpSink()
+    env = sink.start(var_dir=settings.VAR_DIR, notify=notices.append)
+    try:
+        assert env == {"DELIVERY_ALLOW_LOOPBACK": "true"}
+        assert sink.fingerprint == seeded_key
+        assert f"127.0.0.1:{sink.port}" in sink.describe() and seeded_key in sink.describe()
+        iscribe.refresh_from_db()
+        assert iscribe.settings["sftp_port"] == str(sink.port)
+
+        assert engine.process_delivery(delivery.pk, clock=later) == "sent"
+
+        [received] = list((settings.VAR_DIR / "sftp").iterdir())
+        assert received.name.startswith("GRANDCHENE01_")
+        assert received.name.endswith("facture-metro.pdf")
+        assert sha256(received.read_bytes()) == delivery.version.sha256
+        assert any("facture-metro.pdf" in line and str(received) in line for line in notices)
+        delivery.refresh_from_db()
+        assert delivery.remote_id == received.name
+    finally:
+        sink.stop()
+    # Started again: the same host key, so the configured fingerprint still matches.
+    again = SftpSink()
+    again.start(var_dir=settings.VAR_DIR, notify=notices.append)
+    try:
+        assert again.fingerprint == seeded_key
+    finally:
+        again.stop()
+
+
+def test_a_delivery_planned_for_another_port_follows_the_receiver(db, receiver, tmp_path):
+    import threading
+
+    actor = seed_the_demo().users["sophie.durand@cabinet-durand.test"]
+    # Another demo on this machine holds the port our receiver had before this start.
+    theirs_folder = tmp_path / "their-received"
+    theirs_folder.mkdir()
+    theirs = ReceiverServer(
+        ("127.0.0.1", 0), secret=demo.DEMO_WEBHOOK_SECRET, folder=theirs_folder, notify=print
+    )
+    threading.Thread(target=theirs.serve_forever, daemon=True).start()
+    their_base = f"http://127.0.0.1:{theirs.server_address[1]}"
+    try:
+        demo.point_demo_apps_at(their_base)  # where our receiver listened last time
+        martin = (
+            Installation.objects.get(
+                firm__slug="cabinet-durand", app__slug="automatiser-horizon-releves"
+            )
+            .assignments.get()
+            .company
+        )
+        upload(actor, martin, folder="banque", title="Relevé de mai")
+        planned = Delivery.objects.get(
+            app_slug="automatiser-horizon-releves", version__document__title="Relevé de mai"
+        )
+        assert planned.destination["url"].startswith(their_base)
+
+        # This start: our receiver is elsewhere, the demo apps are pointed at it.
+        assert demo.point_demo_apps_at(receiver.base) == 2
+        pending = Delivery.objects.filter(app_slug="automatiser-horizon-releves")
+        for delivery in pending:
+            assert engine.process_delivery(delivery.pk, clock=later) == "sent"
+
+        assert list(theirs_folder.iterdir()) == []  # the other demo received nothing
+        assert len(list(Path(receiver.folder).iterdir())) == pending.count()
+        planned.refresh_from_db()
+        assert planned.destination["url"] == receiver.base + "/hooks/horizon/cabinet-durand"
+    finally:
+        theirs.shutdown()
+        theirs.server_close()

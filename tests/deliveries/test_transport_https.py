@@ -4,11 +4,12 @@ import base64
 import hashlib
 import hmac
 import json
-from email.parser import BytesParser
-from email.policy import HTTP
+from datetime import UTC, datetime
 from email.utils import formatdate
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from comptoir.deliveries.transports import Destination, OutgoingDocument, get_transport
 from comptoir.deliveries.transports.https import generate_secret, verify_signature
@@ -65,14 +66,16 @@ def verify_standard_webhook(secret: str, headers: dict, body: bytes, now: float)
     return False
 
 
-def form_parts(request):
-    """The multipart body's parts, parsed by the standard library's MIME parser."""
-    raw = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode() + request.body
-    message = BytesParser(policy=HTTP).parsebytes(raw)
-    assert message.is_multipart()
-    return {
-        part.get_param("name", header="content-disposition"): part for part in message.iter_parts()
-    }
+def envelope(request) -> dict:
+    """The JSON body as a partner reads it (the content type says JSON)."""
+    assert request.headers["content-type"] == "application/json"
+    return json.loads(request.body.decode("utf-8"))
+
+
+def reference_verify(secret: str, request) -> dict:
+    """Verify as a partner does, with the official Standard Webhooks library: it checks the
+    timestamp against the real clock, so these requests are signed with the real time."""
+    return Webhook(secret).verify(request.body, request.headers)
 
 
 @pytest.fixture(autouse=True)
@@ -98,15 +101,15 @@ def test_sends_the_exact_bytes_signed_with_metadata(http_server):
     assert verify_standard_webhook(SECRET, headers, request.body, FIXED_NOW)
     assert not verify_standard_webhook(SECRET, headers, request.body + b" ", FIXED_NOW)
 
-    parts = form_parts(request)
-    file_part = parts["file"]
-    received = file_part.get_payload(decode=True)
+    payload = envelope(request)
+    assert set(payload) == {"type", "timestamp", "data"}
+    assert payload["type"] == "document.version"
+    assert payload["timestamp"] == "2026-05-28T20:26:40Z"
+    data = payload["data"]
+    assert data["file"]["encoding"] == "base64"
+    received = base64.b64decode(data["file"]["content"], validate=True)
+    assert received == CONTENT
     assert hashlib.sha256(received).hexdigest() == document.sha256
-    assert file_part.get_filename() == "Facture FA-2026-031.pdf"
-    assert file_part.get_content_type() == "application/pdf"
-    metadata = json.loads(parts["metadata"].get_payload(decode=True))
-    assert metadata["type"] == "document.version"
-    data = metadata["data"]
     assert data["idempotency_key"] == KEY
     assert data["document"] == {
         "id": 42,
@@ -163,8 +166,8 @@ def test_a_file_read_through_an_opener(http_server, tmp_path):
         transport().send(document, destination(http_server.url()), idempotency_key=KEY).outcome
         == "sent"
     )
-    received = form_parts(http_server.requests[0])["file"].get_payload(decode=True)
-    assert received == path.read_bytes()
+    carried = envelope(http_server.requests[0])["data"]["file"]
+    assert base64.b64decode(carried["content"]) == path.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -265,15 +268,18 @@ def test_bytes_that_do_not_match_the_version_are_not_sent(http_server, outbound)
     assert http_server.connections == 0
 
 
-def test_file_name_cannot_inject_part_headers(http_server):
+def test_a_hostile_file_name_is_plain_data_in_the_json(http_server):
     document = make_document(file_name='evil"\r\nX-Injected: 1\r\n\r\n../../etc/passwd.pdf')
     result = transport().send(document, destination(http_server.url()), idempotency_key=KEY)
     assert result.outcome == "sent"
-    part = form_parts(http_server.requests[0])["file"]
-    assert sorted(part.keys()) == ["Content-Disposition", "Content-Type"]
-    # control characters become spaces, slashes underscores; the quote is escaped as browsers do
-    assert part.get_filename() == "evil%22 X-Injected: 1 .._.._etc_passwd.pdf"
-    assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == document.sha256
+    [request] = http_server.requests
+    assert "x-injected" not in request.headers
+    data = envelope(request)["data"]
+    # control characters become spaces, slashes underscores; the quote is kept, JSON-escaped
+    assert data["document"]["file_name"] == 'evil" X-Injected: 1 .._.._etc_passwd.pdf'
+    assert hashlib.sha256(base64.b64decode(data["file"]["content"])).hexdigest() == (
+        document.sha256
+    )
 
 
 def test_malformed_idempotency_key_is_a_programming_error(http_server):
@@ -327,3 +333,95 @@ def test_the_bundled_verifier_and_secret_generator(http_server):
     assert not verify_signature(secret, request.headers, request.body, now=FIXED_NOW + 301)
     assert not verify_signature(generate_secret(), request.headers, request.body, now=FIXED_NOW)
     assert not verify_signature(secret, {}, request.body, now=FIXED_NOW)
+
+
+# --- what a partner verifies with the official Standard Webhooks library ------------------------
+
+
+def real_time_transport(**options):
+    return get_transport("https", **options)
+
+
+def test_the_reference_library_verifies_a_binary_pdf_and_gets_the_envelope(http_server):
+    content = b"%PDF-1.7\n\xff\xfe\x80\x81 not UTF-8 at all \xc3\x28\n" + bytes(range(256)) * 8
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")  # the bytes the multipart body used to carry
+    document = make_document(content)
+    result = real_time_transport().send(
+        document, destination(http_server.url()), idempotency_key=KEY
+    )
+    assert result.outcome == "sent", result.error
+    [request] = http_server.requests
+
+    payload = reference_verify(SECRET, request)
+
+    assert payload["type"] == "document.version"
+    data = payload["data"]
+    assert base64.b64decode(data["file"]["content"]) == content
+    assert data["document"]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert data["document"]["size"] == len(content)
+    assert data["document"]["file_name"] == "Facture FA-2026-031.pdf"
+    # The library refuses what a partner must refuse: a changed body, another secret.
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(
+            request.body.replace(b'"version":2', b'"version":3'), request.headers
+        )
+    with pytest.raises(WebhookVerificationError):
+        Webhook(generate_secret()).verify(request.body, request.headers)
+
+
+def test_the_reference_library_refuses_a_replayed_old_request(http_server):
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()
+    real_time_transport(clock=lambda: old).send(
+        make_document(), destination(http_server.url()), idempotency_key=KEY
+    )
+    [request] = http_server.requests
+    with pytest.raises(WebhookVerificationError):
+        reference_verify(SECRET, request)
+
+
+def test_a_bare_base64_secret_verifies_with_the_reference_library(http_server):
+    bare = base64.b64encode(b"another-secret-of-32-bytes-long!").decode()
+    real_time_transport().send(
+        make_document(),
+        Destination(kind="https", url=http_server.url(), secret=bare),
+        idempotency_key=KEY,
+    )
+    assert reference_verify(bare, http_server.requests[0])["data"]["idempotency_key"] == KEY
+    assert reference_verify("whsec_" + bare, http_server.requests[0])
+
+
+def test_a_document_at_the_upload_limit_travels_and_verifies(http_server, settings):
+    content = b"%PDF-1.7\n" + bytes(range(256)) * (settings.DOCUMENT_MAX_UPLOAD_BYTES // 256)
+    content = content[: settings.DOCUMENT_MAX_UPLOAD_BYTES]
+    document = make_document(content)
+    slow = real_time_transport(total_timeout=60.0)
+    result = slow.send(document, destination(http_server.url()), idempotency_key=KEY)
+    assert result.outcome == "sent", result.error
+    [request] = http_server.requests
+    # base64 adds a third, the metadata a few hundred bytes.
+    assert len(request.body) < len(content) * 4 // 3 + 4096
+    payload = reference_verify(SECRET, request)
+    assert hashlib.sha256(base64.b64decode(payload["data"]["file"]["content"])).hexdigest() == (
+        document.sha256
+    )
+
+
+def test_the_partners_documentation_example_receives_our_request(http_server):
+    """docs/partners.md's Python example, run as written against a real request."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.PROJECT_DIR) / "docs" / "partners.md").read_text()
+    example = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {"SECRET": SECRET}
+    exec(example, namespace)  # noqa: S102 (our own documentation)
+    document = make_document()
+    real_time_transport().send(document, destination(http_server.url()), idempotency_key=KEY)
+    [request] = http_server.requests
+
+    assert namespace["receive"](request.body, request.headers) == CONTENT
+    tampered = request.body.replace(b'"size":', b'"size": ')
+    with pytest.raises(WebhookVerificationError):
+        namespace["receive"](tampered, request.headers)

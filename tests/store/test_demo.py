@@ -3,6 +3,7 @@
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from django.conf import settings
 
 from comptoir.core.demo.seed import seed_demo
@@ -10,6 +11,14 @@ from comptoir.store.catalog import catalog_load
 from comptoir.store.models import Installation
 from comptoir.store.schema import SECRET_MARKER
 from comptoir.store.selectors import firm_home_tiles
+
+
+@pytest.fixture(autouse=True)
+def _demo_mode_settings(settings, tmp_path):
+    """As in demo mode: the local sinks listen on loopback, and var/ is this test's own (the
+    seed keeps the demo SFTP server's host key there)."""
+    settings.DELIVERY_ALLOW_LOOPBACK = True
+    settings.VAR_DIR = tmp_path / "var"
 
 
 def test_the_demo_firms_get_apps_once(db):

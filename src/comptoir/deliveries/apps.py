@@ -9,3 +9,9 @@ class DeliveriesConfig(AppConfig):
         from comptoir.deliveries.removal import register_removal_steps
 
         register_removal_steps()
+
+        from comptoir.deliveries.settings_checks import check_destination_settings
+        from comptoir.store.schema import register_destination_check
+
+        # The Store validates app settings but sits below us: it calls the guard through this.
+        register_destination_check(check_destination_settings)

@@ -4,11 +4,20 @@ documents whose deliveries give a lived-in send history.
 - The demo firms' HTTPS apps point at the demo's HTTP receiver (``demo_receiver``), signed with
   :data:`DEMO_WEBHOOK_SECRET`; e-mail apps use collection addresses that the demo's SMTP sink
   accepts like any other (it keeps every message in ``var/mail/``).
+- Fiducia Conseil's SFTP app (Iscribe Achats) uploads to the demo's SFTP server
+  (``core.demo.sinks.SftpSink``), with that server's real host-key fingerprint (its key is kept
+  in ``var/sftp_host_key``), so an SFTP delivery succeeds too.
 - "Automatiser Facturea" of Cabinet Durand is the partner in trouble: its URL is the
   receiver's ``/fail/`` path, so its deliveries retry on the schedule.
 - A few documents (one with two versions, one ``.docx`` that the apps refuse) are uploaded
   through the documents service: their deliveries are planned like any upload and the worker
   sends them as soon as the demo runs — sent, retrying and failed ones side by side.
+
+The sinks pick free ports each time the demo starts (another demo may hold 8025 or 8022): when
+they start, :func:`point_demo_apps_at` and :func:`point_demo_sftp_at` re-point the demo
+firms' settings at them, and every delivery reads its destination from the current settings
+when it is sent (``engine.current_destination``), so none is sent to a port this demo did
+not open.
 
 Idempotent: connections and documents are found again (by company and app, by company and
 title) and not created twice; the firm settings it owns are set to the same values again.
@@ -30,6 +39,10 @@ from django.db.models import Max
 from comptoir.store.schema import COMPANY, FIRM, reveal_settings, validate_settings
 
 RECEIVER_PORT = 8025
+SFTP_PORT = 8022
+SFTP_APP = "iscribe-achats"
+SFTP_LOGIN = "fiducia"
+SFTP_PASSWORD = "demo-sftp-mot-de-passe"  # noqa: S105 (the demo server's, on loopback only)
 DEMO_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"comptoir-demo-webhook-secret-2026").decode()
 LOCAL_HOST = "127.0.0.1"
 
@@ -53,6 +66,29 @@ FIRM_WIRING: dict[str, dict[str, dict[str, str]]] = {
     "fiducia-conseil": {},
 }
 
+
+def sftp_settings(port: int = SFTP_PORT, fingerprint: str | None = None) -> dict[str, str]:
+    """Firm-level settings of the demo's SFTP app: the local SFTP server and its host key."""
+    from django.conf import settings
+
+    from comptoir.core.demo.sinks import sftp_fingerprint
+
+    return {
+        "sftp_host": LOCAL_HOST,
+        "sftp_port": str(port),
+        "sftp_login": SFTP_LOGIN,
+        "sftp_password": SFTP_PASSWORD,
+        "sftp_host_key": fingerprint or sftp_fingerprint(settings.VAR_DIR),
+    }
+
+
+def firm_wiring() -> dict[str, dict[str, dict[str, str]]]:
+    """Per firm, the firm-level settings of the apps that send to the local sinks."""
+    wiring = {slug: dict(apps) for slug, apps in FIRM_WIRING.items()}
+    wiring["fiducia-conseil"][SFTP_APP] = sftp_settings()
+    return wiring
+
+
 # Connections per firm and company name: app slug -> company-level settings.
 CONNECTIONS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
     "cabinet-durand": {
@@ -75,6 +111,7 @@ CONNECTIONS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
     "fiducia-conseil": {
         "Restaurant Le Grand Chêne": {
             "automatiser-factolib": {"collection_email": "grand-chene@in.factolib.example"},
+            SFTP_APP: {"dossier_code": "GRANDCHENE01"},
         },
     },
 }
@@ -229,6 +266,7 @@ def seed_connections(firms: dict, companies: dict) -> Counter:
         slug for per_firm in CONNECTIONS.values() for apps in per_firm.values() for slug in apps
     }
     catalogue = {app.slug: app for app in App.objects.filter(slug__in=slugs, owner_firm=None)}
+    wiring = firm_wiring()
     for firm_slug, per_company in CONNECTIONS.items():
         firm = firms.get(firm_slug)
         if firm is None:
@@ -241,7 +279,7 @@ def seed_connections(firms: dict, companies: dict) -> Counter:
                 app = catalogue.get(app_slug)
                 if app is None:
                     continue
-                installation = _installation(firm, app, FIRM_WIRING.get(firm_slug, {}), created)
+                installation = _installation(firm, app, wiring.get(firm_slug, {}), created)
                 _assignment, new = CompanyAssignment.objects.get_or_create(
                     installation=installation,
                     company=company,
@@ -300,6 +338,27 @@ def point_demo_apps_at(base_url: str) -> int:
             continue
         new_url = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
         installation.settings = {**installation.settings, "api_url": new_url}
+        installation.save(update_fields=["settings", "updated_at"])
+        moved += 1
+    return moved
+
+
+def point_demo_sftp_at(host: str, port: int, fingerprint: str) -> int:
+    """Point the demo firms' SFTP app that uploads to this machine at the demo SFTP server
+    now listening on ``port`` with the host key ``fingerprint``. How many changed."""
+    from comptoir.store.models import Installation
+
+    wanted = {"sftp_port": str(port), "sftp_host_key": fingerprint}
+    moved = 0
+    for installation in Installation.objects.filter(
+        firm__slug__in=list(FIRM_WIRING), app__slug=SFTP_APP
+    ):
+        stored = installation.settings or {}
+        if stored.get("sftp_host") != host:
+            continue  # the firm pointed it elsewhere: leave it alone
+        if all(stored.get(key) == value for key, value in wanted.items()):
+            continue
+        installation.settings = {**stored, **wanted}
         installation.save(update_fields=["settings", "updated_at"])
         moved += 1
     return moved

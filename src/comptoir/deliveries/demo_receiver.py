@@ -1,16 +1,17 @@
 """The demo's HTTP receiver: a local stand-in for the partners' HTTPS APIs.
 
-``comptoir rundemo`` starts it on 127.0.0.1 (port 8025 when free). It accepts the multipart
-POSTs the HTTPS transport sends, checks their Standard Webhooks signature with the demo
-secret and keeps each file under ``var/received/``; a repeat of a delivery (same
-``webhook-id``) is answered the same way and noted as a repeat. Two paths play a partner
-in trouble:
+``comptoir rundemo`` starts it on 127.0.0.1 (port 8025 when free). It accepts the signed JSON
+POSTs the HTTPS transport sends and verifies them as a partner would, with the reference
+Standard Webhooks library (``standardwebhooks``) and the demo secret; it then decodes the
+file, checks its SHA-256 against the one announced and keeps it under ``var/received/``. A
+repeat of a delivery (same ``webhook-id``) is answered the same way and noted as a repeat. Two
+paths play a partner in trouble:
 
 - ``/fail/...`` answers 500 (the engine retries on its schedule);
 - ``/refuse/...`` answers 422 (a permanent refusal: the delivery fails at once).
 
 Anything else must be signed: a missing or wrong signature, or a timestamp more than five
-minutes away, answers 401.
+minutes away, answers 401; a body that is not the documented envelope answers 400.
 """
 
 from __future__ import annotations
@@ -18,17 +19,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import itertools
 import json
 import re
 import threading
-import time
 from datetime import datetime
-from email import policy
-from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import close_old_connections, connections
@@ -36,44 +34,42 @@ from django.db import close_old_connections, connections
 from comptoir.core.demo.sinks import Notify, Sink, free_port, port_is_free
 
 MAX_BODY = 64 * 1024 * 1024
-TOLERANCE_SECONDS = 300
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def signature_ok(secret: str, headers, body: bytes, now: float | None = None) -> bool:
-    """Standard Webhooks: ``v1,<base64 HMAC-SHA256(key, id.timestamp.body)>``, recent."""
-    message_id = headers.get("webhook-id") or ""
-    timestamp = headers.get("webhook-timestamp") or ""
-    if not message_id or not timestamp.isdigit():
-        return False
-    if abs((now or time.time()) - int(timestamp)) > TOLERANCE_SECONDS:
-        return False
+class BadEnvelope(ValueError):
+    """The body verified but is not the documented JSON envelope."""
+
+
+def verify(secret: str, headers, body: bytes) -> Any:
+    """The parsed JSON body when the Standard Webhooks signature is valid and recent (the
+    library allows five minutes), else None. Verified with the reference library itself."""
+    from standardwebhooks import Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    wanted = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    signed = {name: headers.get(name) or "" for name in wanted}
     try:
-        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    offered = (headers.get("webhook-signature") or "").split()
-    return any(
-        version == "v1" and hmac.compare_digest(value, expected)
-        for version, _, value in (item.partition(",") for item in offered)
-    )
+        return Webhook(secret).verify(body, signed)
+    except (WebhookVerificationError, ValueError):
+        return None
 
 
-def multipart_parts(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]]:
-    """name -> (file name, bytes) of a multipart/form-data body."""
-    message = BytesParser(policy=policy.default).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body
-    )
-    parts = {}
-    if not message.is_multipart():
-        return parts
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name:
-            parts[str(name)] = (part.get_filename(), part.get_payload(decode=True) or b"")
-    return parts
+def file_of(payload: Any) -> tuple[str, bytes]:
+    """(file name, bytes) from a verified envelope; BadEnvelope when it is not one or when
+    the bytes do not match the announced size and SHA-256."""
+    try:
+        data = payload["data"]
+        document, carried = data["document"], data["file"]
+        if carried["encoding"] != "base64":
+            raise BadEnvelope(f"unknown encoding {carried['encoding']!r}")
+        content = base64.b64decode(carried["content"], validate=True)
+        name, size, sha256 = document["file_name"], document["size"], document["sha256"]
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise BadEnvelope(f"not a document.version envelope ({exc})") from None
+    if len(content) != size or hashlib.sha256(content).hexdigest() != sha256:
+        raise BadEnvelope("the file does not match its announced size and SHA-256")
+    return str(name or "document"), content
 
 
 class ReceiverServer(ThreadingHTTPServer):
@@ -115,7 +111,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def do_GET(self):
-        self._answer(200, {"receiver": "Comptoir demo", "accepts": "signed multipart POST"})
+        self._answer(
+            200, {"receiver": "Comptoir demo", "accepts": "signed JSON POST (Standard Webhooks)"}
+        )
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -133,13 +131,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.notify(f"{path}: refused on purpose with 422 (delivery {key})")
             self._answer(422, {"message": "Dossier inconnu chez le partenaire (démo)."})
             return
-        if not signature_ok(self.server.secret, self.headers, body):
+        payload = verify(self.server.secret, self.headers, body)
+        if payload is None:
             self.server.notify(f"{path}: bad or missing signature, answered 401")
             self._answer(401, {"message": "Signature invalide."})
             return
-        parts = multipart_parts(self.headers.get("Content-Type", ""), body)
-        file_name, content = parts.get("file", (None, b""))
-        saved, repeat = self.server.keep(key, file_name or "document", content)
+        try:
+            file_name, content = file_of(payload)
+        except BadEnvelope as exc:
+            self.server.notify(f"{path}: signed but not a document envelope ({exc}), answered 400")
+            self._answer(400, {"message": "Enveloppe JSON invalide."})
+            return
+        saved, repeat = self.server.keep(key, file_name, content)
         note = " (a repeat of the same delivery)" if repeat else ""
         self.server.notify(f"{path}: {file_name} ({len(content)} bytes) → {saved}{note}")
         self._answer(201, {"id": f"rcv-{saved.name[:19]}", "repeat": repeat})

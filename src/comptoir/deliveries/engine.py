@@ -9,6 +9,10 @@ One call of :func:`process_delivery` is one attempt:
 3. claim it: ``UPDATE … SET status='sending' WHERE id=… AND status='pending' AND
    next_attempt_at <= now AND attempt_count = <read>`` — portable to SQLite; the worker that
    updates one row owns the attempt, any other does nothing;
+3b. read the destination again from the connection's current settings
+   (:func:`current_destination`): a firm that corrected an address, or a demo whose receiver
+   moved to another port, is followed by the deliveries already planned; the snapshot on the
+   row is updated, so the send history says where the file really went;
 4. send with the transport, OUTSIDE any transaction (no lock is held during the network call);
 5. in one short transaction, record the attempt and the new status — again conditionally
    (``status='sending' AND claimed_by=<this claim>``): if the sweep took the row back because
@@ -41,6 +45,7 @@ from django.utils.translation import gettext as _
 from comptoir.deliveries import policy
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from comptoir.deliveries.outbox import enqueue_on_commit
+from comptoir.deliveries.routing import destinations_for
 from comptoir.deliveries.transports import (
     FAILED,
     RETRY,
@@ -92,6 +97,11 @@ _RELATED_FIELDS = (
     "installation__app__slug",
     "installation__app__name",
     "installation__app__settings_schema",
+    "installation__app__type",
+    "installation__app__transport",
+    "installation__app__accepted_folders",
+    "installation__app__accepted_file_types",
+    "installation__app__max_file_size",
     "assignment__enabled",
     "assignment__settings",
     "firm__name",
@@ -162,6 +172,37 @@ def _secret_values(delivery: Delivery) -> dict[str, str] | None:
             revealed[level] = reveal_settings(installation.app, level, stored)
         values[name] = str(revealed[level].get(key) or "")
     return values
+
+
+def current_destination(delivery: Delivery) -> dict[str, Any]:
+    """The delivery's destination as the connection's settings describe it now (the same
+    destination key, planned again by the routing); the stored snapshot when the connection
+    is gone or no longer has that destination (the attempt then fails or is cancelled as
+    before)."""
+    installation, assignment = delivery.installation, delivery.assignment
+    key = delivery.destination.get("key")
+    if installation is None or assignment is None or not key:
+        return delivery.destination
+    for planned in destinations_for(
+        app=installation.app,
+        folder=delivery.folder,
+        firm_settings=installation.settings,
+        company_settings=assignment.settings,
+    ):
+        if planned.key == key:
+            return planned.snapshot
+    return delivery.destination
+
+
+def follow_destination(delivery: Delivery, claimed: Claim) -> None:
+    """Point the claimed delivery at its current destination (row and object)."""
+    fresh = current_destination(delivery)
+    if fresh == delivery.destination:
+        return
+    Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=claimed.worker
+    ).update(destination=fresh)
+    delivery.destination = fresh
 
 
 def destination_for(delivery: Delivery, secret_values: dict[str, str]) -> Destination:
@@ -396,5 +437,6 @@ def process_delivery(
     claimed = claim(delivery, now)
     if claimed is None:
         return SKIPPED
+    follow_destination(delivery, claimed)
     result = send(delivery)  # no transaction is open here: the network call holds no lock
     return record(delivery, claimed, result, finished=clock(), rng=rng)

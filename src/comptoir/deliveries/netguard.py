@@ -32,8 +32,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -199,6 +201,32 @@ def system_resolver(host: str, port: int) -> list[str]:
         if address not in seen:
             seen.append(address)
     return seen
+
+
+def timed_resolver(timeout: float) -> Resolver:
+    """The system resolver, given up after ``timeout`` seconds (a ``socket.gaierror`` with
+    ``EAI_AGAIN``, a passing failure): ``getaddrinfo`` itself has no time limit, and a form
+    must not wait for a slow DNS server. The lookup runs in a daemon thread."""
+
+    def resolve(host: str, port: int) -> Sequence[str]:
+        outcome: list[Any] = []
+
+        def run() -> None:
+            try:
+                outcome.append(system_resolver(host, port))
+            except BaseException as exc:  # handed to the caller below
+                outcome.append(exc)
+
+        thread = threading.Thread(target=run, name="netguard-dns", daemon=True)
+        thread.start()
+        thread.join(timeout)
+        if not outcome:
+            raise socket.gaierror(socket.EAI_AGAIN, "lookup timed out")
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    return resolve
 
 
 def _refused_host(host: str, reason: str) -> Refused:

@@ -142,33 +142,47 @@ def _matches(key: str, *words: str) -> bool:
     return any(word in key for word in words)
 
 
+_SFTP_PLAIN_ROLES = (
+    ("host_key", ("host_key", "fingerprint")),
+    ("host", ("host",)),
+    ("port", ("port",)),
+    ("username", ("login", "user")),
+    ("remote_dir", ("dir", "path")),
+)
+
+
+def sftp_role(spec: SettingField) -> str | None:
+    """What a firm-level field of an SFTP app is, recognised by its key: ``host``, ``port``,
+    ``username``, ``host_key``, ``remote_dir``, ``password`` or ``private_key`` (None: none).
+    The routing and the settings check (``deliveries.settings_checks``) read the same roles."""
+    if spec.level != FIRM:
+        return None
+    if spec.is_secret:
+        if _matches(spec.key, "private_key", "ssh_key"):
+            return "private_key"
+        if _matches(spec.key, "password", "pass"):
+            return "password"
+        return None
+    for role, words in _SFTP_PLAIN_ROLES:
+        if _matches(spec.key, *words):
+            return role
+    return None
+
+
 def _sftp_destinations(app, fields, firm_settings, dossier_code):
-    firm_fields = [f for f in fields if f.level == FIRM]
     plain: dict[str, str] = {}
     secrets: dict[str, list[str]] = {}
-    roles = (
-        ("host_key", ("host_key", "fingerprint")),
-        ("host", ("host",)),
-        ("port", ("port",)),
-        ("username", ("login", "user")),
-        ("remote_dir", ("dir", "path")),
-    )
-    for spec in firm_fields:
-        if spec.is_secret:
-            if _matches(spec.key, "private_key", "ssh_key"):
-                secrets.setdefault("private_key", [FIRM, spec.key])
-            elif _matches(spec.key, "password", "pass"):
-                secrets.setdefault("password", [FIRM, spec.key])
-            continue
-        for role, words in roles:
-            if _matches(spec.key, *words):
-                plain.setdefault(role, _value(firm_settings, spec.key))
-                break
+    for spec in fields:
+        role = sftp_role(spec)
+        if role in ("private_key", "password"):
+            secrets.setdefault(role, [FIRM, spec.key])
+        elif role is not None:
+            plain.setdefault(role, _value(firm_settings, spec.key))
     port = plain.get("port", "")
     snapshot = _common(app, "sftp", dossier_code)
     snapshot.update(
         host=plain.get("host", ""),
-        port=int(port) if port.isdigit() else None,
+        port=int(port) if port.isascii() and port.isdigit() else None,
         username=plain.get("username", ""),
         host_key=plain.get("host_key", ""),
         remote_dir=plain.get("remote_dir", ""),

@@ -3,13 +3,19 @@
 Idempotent like the rest of the seed: an app already in a firm's space is left alone, and the
 firm's custom app is created once (found again by its name). Needs the catalogue
 (``comptoir load-catalog``, which ``make demo`` runs first); without it, only the custom apps.
-Settings go through the same schema validation as the forms, so secrets are encrypted.
+Settings go through the same schema validation as the forms, so secrets are encrypted and
+addresses pass the outbound guard; the apps that send to the demo's local sinks take their
+settings from ``comptoir.deliveries.demo.firm_wiring()``.
 """
 
 from django.db.models import Max
 
 from comptoir.store.models import App, AppType, Audience, Category, Installation
 from comptoir.store.schema import FIRM, validate_settings
+
+# Firm-level settings of apps that send to the demo's local sinks (the HTTP receiver, the SFTP
+# server): they come from comptoir.deliveries.demo.firm_wiring(), which knows their addresses.
+WIRED: dict = {}
 
 # Per firm slug: (app slug, firm-level settings). Unknown firms get the first list.
 DEMO_INSTALLATIONS: dict[str, list[tuple[str, dict]]] = {
@@ -26,28 +32,13 @@ DEMO_INSTALLATIONS: dict[str, list[tuple[str, dict]]] = {
         ("planeo-cabinet", {}),
         ("rendez-vous-express", {}),
         ("paielib", {}),
-        (
-            "automatiser-horizon-releves",
-            {
-                "api_url": "https://api.banque-horizon.example/v2/experts/cabinet-durand",
-                "api_key": "demo-horizon-cle-0001",
-            },
-        ),
+        ("automatiser-horizon-releves", WIRED),
     ],
     "fiducia-conseil": [
         ("factolib", {}),
         ("automatiser-factolib", {}),
         ("iscribe", {}),
-        (
-            "iscribe-achats",
-            {
-                "sftp_host": "sftp.fiducia.iscribe.example",
-                "sftp_port": "22",
-                "sftp_login": "fiducia",
-                "sftp_password": "demo-sftp-mot-de-passe",
-                "sftp_host_key": "SHA256:q0GHrhHHbVnKmbZsPnk4ZmFjdGljZS1kZW1vLWlzY3JpYmU",
-            },
-        ),
+        ("iscribe-achats", WIRED),
         ("relancia", {}),
         ("depensio", {}),
         ("previsio", {}),
@@ -81,6 +72,13 @@ def _custom_app(firm) -> App:
     )
 
 
+def _wired(wiring: dict, firm_slug: str, app_slug: str) -> dict:
+    """The firm's wiring of the app, or another demo firm's (for a firm the seed does not know)."""
+    if app_slug in wiring.get(firm_slug, {}):
+        return wiring[firm_slug][app_slug]
+    return next((apps[app_slug] for apps in wiring.values() if app_slug in apps), {})
+
+
 def seed_store(firms: dict, *, installed_by=None) -> dict[str, int]:
     """Install the demo apps in each firm (by slug); returns how many were added per firm."""
     catalogue = {
@@ -90,9 +88,16 @@ def seed_store(firms: dict, *, installed_by=None) -> dict[str, int]:
             slug__in={slug for apps in DEMO_INSTALLATIONS.values() for slug, _ in apps},
         )
     }
+    from comptoir.deliveries.demo import firm_wiring
+
+    wiring = firm_wiring()
     added: dict[str, int] = {}
     for slug, firm in firms.items():
         wanted = DEMO_INSTALLATIONS.get(slug, next(iter(DEMO_INSTALLATIONS.values())))
+        wanted = [
+            (app_slug, _wired(wiring, slug, app_slug) if values is WIRED else values)
+            for app_slug, values in wanted
+        ]
         present = set(Installation.objects.filter(firm=firm).values_list("app_id", flat=True))
         top = Installation.objects.filter(firm=firm).aggregate(top=Max("position"))["top"]
         position = -1 if top is None else top

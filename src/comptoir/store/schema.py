@@ -22,14 +22,23 @@ columns):
   value; a secret left ``""`` keeps its value, ``None`` clears it), secrets encrypted; raises
   ``ValidationFailed`` with one detail per problem (``field`` = ``settings.<key>``);
 - ``public_settings(app, level, stored)`` → what may be shown: secrets as ``{"secret_set": bool}``;
-- ``reveal_settings(app, level, stored)`` → plain values with secrets decrypted (transports only).
+- ``reveal_settings(app, level, stored)`` → plain values with secrets decrypted (transports only);
+- ``register_destination_check(check)`` → the seam through which a higher app (deliveries)
+  checks, when settings are saved, the destinations they describe (see below).
+
+Destination checks: the Store is below the deliveries in the import floors, so it cannot call
+the outbound-address guard itself. ``deliveries`` registers one function from its
+``AppConfig.ready()``; ``validate_settings`` calls it with the app, the level, the cleaned
+values and the keys whose value this request changes (each one past its field's own checks),
+and adds the problems it returns (``{"key", "code", "message"}``) to the other errors. Without
+a registered check (an app list without deliveries), settings are checked field by field only.
 
 The Django form fields (``form_fields``, ``form_initial``) are in ``store.schema_forms``.
 """
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -249,6 +258,16 @@ def company_fields(app) -> tuple[SettingField, ...]:
 
 # --- validation ---------------------------------------------------------------------------------
 
+# (app, level, cleaned values, keys this request changes) -> problems: {"key", "code", "message"}
+DestinationCheck = Callable[[Any, str, Mapping[str, Any], frozenset[str]], list[dict[str, str]]]
+_destination_checks: list[DestinationCheck] = []
+
+
+def register_destination_check(check: DestinationCheck) -> None:
+    """Called once by the deliveries app (its ``ready()``); registering twice is harmless."""
+    if check not in _destination_checks:
+        _destination_checks.append(check)
+
 
 def _is_stored_secret(value: Any) -> bool:
     return isinstance(value, Mapping) and isinstance(value.get(SECRET_MARKER), str)
@@ -358,6 +377,16 @@ def validate_settings(
             result[spec.key] = _clean_value(spec, value)
         except ValidationError as exc:
             error(spec.key, exc.code or "invalid", str(exc.messages[0]))
+    refused = {e["key"] for e in errors}
+    changed = frozenset(
+        key
+        for key in data
+        if key in by_key and key not in refused and result.get(key) != existing.get(key)
+    )
+    if changed:
+        for check in _destination_checks:
+            for problem in check(app, level, result, changed):
+                error(problem["key"], problem["code"], problem["message"])
     for spec in fields:
         if (
             spec.required

@@ -33,7 +33,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``port`` now. Binds with ``SO_REUSEADDR``, as every
+    server we start does (runserver, the sinks): the connections of a demo stopped a moment
+    ago wait in TIME-WAIT for a minute, which does not stop a new server from listening."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -117,4 +121,155 @@ class SmtpSink(Sink):
         return f"SMTP {self.host}:{self.port}, every e-mail saved to {self.folder}/*.eml"
 
 
-DEMO_SINKS: list[type[Sink]] = [SmtpSink]
+# --- SFTP ----------------------------------------------------------------------------------------
+
+SFTP_HOST_KEY_FILE = "sftp_host_key"
+
+
+def sftp_host_key(var_dir: Path):
+    """The demo SFTP server's host key, created once in ``var/sftp_host_key`` (so that its
+    fingerprint, which the demo's SFTP app is configured with, stays the same)."""
+    import asyncssh
+
+    path = Path(var_dir) / SFTP_HOST_KEY_FILE
+    if path.exists():
+        return asyncssh.read_private_key(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = asyncssh.generate_private_key("ssh-ed25519", comment="comptoir-demo-sftp")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(key.export_private_key())
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return key
+
+
+def sftp_fingerprint(var_dir: Path) -> str:
+    """``SHA256:…`` as ``ssh-keygen -lf`` prints it, of the demo server's host key."""
+    return sftp_host_key(var_dir).get_fingerprint("sha256")
+
+
+class SftpSink(Sink):
+    """An SFTP server (asyncssh) on 127.0.0.1 that keeps every uploaded file in ``var/sftp/``,
+    for the demo's SFTP app (Iscribe Achats of Fiducia Conseil), which it points at itself."""
+
+    name = "sftp"
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = 0
+        self.folder: Path | None = None
+        self.fingerprint = ""
+        self._loop = None
+        self._thread: threading.Thread | None = None
+        self._acceptor = None
+
+    def start(self, *, var_dir: Path, notify: Notify) -> dict[str, str]:
+        import asyncio
+
+        from django.db import close_old_connections, connections
+
+        from comptoir.deliveries import demo
+
+        self.folder = Path(var_dir) / "sftp"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        key = sftp_host_key(var_dir)
+        self.fingerprint = key.get_fingerprint("sha256")
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        try:  # 8022 when free, else any port (another demo may run on this machine)
+            self._acceptor = self._run(self._listen(key, notify, demo.SFTP_PORT))
+        except OSError:
+            self._acceptor = self._run(self._listen(key, notify, 0))
+        self.port = self._acceptor.sockets[0].getsockname()[1]
+        # rundemo's own process: leave no database connection behind for its children.
+        close_old_connections()
+        try:
+            moved = demo.point_demo_sftp_at(self.host, self.port, self.fingerprint)
+        finally:
+            connections.close_all()
+        if moved:
+            notify(f"{moved} demo application(s) now upload to sftp://{self.host}:{self.port}")
+        return {"DELIVERY_ALLOW_LOOPBACK": "true"}
+
+    def _run(self, coroutine):
+        import asyncio
+
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(15)
+
+    async def _listen(self, key, notify: Notify, port: int):
+        import asyncssh
+
+        from comptoir.deliveries import demo
+
+        folder = self.folder
+        assert folder is not None
+
+        class Server(asyncssh.SSHServer):
+            def begin_auth(self, username: str) -> bool:
+                return True
+
+            def password_auth_supported(self) -> bool:
+                return True
+
+            def validate_password(self, username: str, password: str) -> bool:
+                return (username, password) == (demo.SFTP_LOGIN, demo.SFTP_PASSWORD)
+
+        class Files(asyncssh.SFTPServer):
+            """Rooted in var/sftp/; one line per file once it has its final name."""
+
+            def __init__(self, chan) -> None:
+                super().__init__(chan, chroot=str(folder))
+
+            def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+                super().posix_rename(oldpath, newpath)
+                self._arrived(newpath)
+
+            def rename(self, oldpath: bytes, newpath: bytes) -> None:
+                super().rename(oldpath, newpath)
+                self._arrived(newpath)
+
+            def _arrived(self, path: bytes) -> None:
+                local = Path(self.map_path(path).decode("utf-8", "replace"))
+                if not local.name.startswith("."):
+                    notify(f"{local.name} ({local.stat().st_size} bytes) → {local}")
+
+        return await asyncssh.listen(
+            self.host,
+            port,
+            server_host_keys=[key],
+            server_factory=Server,
+            sftp_factory=Files,
+            allow_scp=False,
+            config=[],
+            reuse_address=True,
+        )
+
+    def stop(self) -> None:
+        import asyncio
+
+        if self._loop is None:
+            return
+        acceptor = self._acceptor
+
+        async def close() -> None:
+            if acceptor is not None:
+                acceptor.close()
+                await acceptor.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+        self._loop.close()
+        self._loop = self._thread = self._acceptor = None
+
+    def describe(self) -> str:
+        return (
+            f"SFTP {self.host}:{self.port} (host key {self.fingerprint}), "
+            f"uploads saved to {self.folder}/"
+        )
+
+
+DEMO_SINKS: list[type[Sink]] = [SmtpSink, SftpSink]

@@ -1,10 +1,15 @@
-"""HTTPS API transport: a signed multipart POST of the file and its metadata.
+"""HTTPS API transport: a signed JSON POST carrying the file and its metadata.
 
-The body is ``multipart/form-data`` with two parts:
+The body is one JSON object (``Content-Type: application/json``, UTF-8), so that partners can
+verify it with the reference Standard Webhooks libraries, which read the body as text::
 
-- ``metadata``: JSON ``{"type": "document.version", "timestamp": ..., "data": {...}}`` with the
-  document, company, firm and dossier code;
-- ``file``: the version's bytes, with its file name and content type.
+    {"type": "document.version", "timestamp": "2026-12-04T01:00:00Z",
+     "data": {"idempotency_key": ..., "document": {..., "sha256": ...},
+              "company": {...}, "firm": {...}, "dossier_code": ...,
+              "file": {"encoding": "base64", "content": "<the file's bytes in base64>"}}}
+
+(:func:`build_payload`; README "For partners: receiving documents" documents every field.)
+A 20 MiB document makes a body of about 27 MiB.
 
 It is signed per Standard Webhooks (https://www.standardwebhooks.com): ``webhook-id`` (the
 delivery's idempotency key, the same on every attempt), ``webhook-timestamp`` (Unix seconds)
@@ -53,6 +58,7 @@ from comptoir.deliveries.transports.pinning import PinnedTransport
 USER_AGENT = "Comptoir-Delivery/1"
 RESPONSE_READ_LIMIT = 64 * 1024
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's prefix, not a secret
+CONTENT_TYPE = "application/json"
 
 
 def decode_secret(secret: str) -> bytes | None:
@@ -124,6 +130,29 @@ def build_metadata(
             "dossier_code": destination.dossier_code or None,
         },
     }
+
+
+def build_payload(
+    document: OutgoingDocument,
+    content: bytes,
+    destination: Destination,
+    idempotency_key: str,
+    now: float,
+) -> dict[str, Any]:
+    """The JSON envelope: the metadata, and the file itself in base64 (``data.file``)."""
+    payload = build_metadata(document, destination, idempotency_key, now)
+    # data.document already says the file's name, type, size and SHA-256 (of these bytes:
+    # the base transport checked them against the version before calling deliver).
+    payload["data"]["file"] = {
+        "encoding": "base64",
+        "content": base64.b64encode(content).decode("ascii"),
+    }
+    return payload
+
+
+def encode_payload(payload: Mapping[str, Any]) -> bytes:
+    """The exact bytes sent and signed: compact UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _response_detail(body: bytes) -> str:
@@ -217,22 +246,11 @@ class HttpsTransport(Transport):
 
         now = self.clock()
         timestamp = int(now)
-        metadata = json.dumps(
-            build_metadata(document, destination, idempotency_key, now), ensure_ascii=False
-        ).encode("utf-8")
-        request = httpx.Request(
-            "POST",
-            target.url,
-            files={
-                "metadata": (None, metadata, "application/json"),
-                "file": (safe_file_name(document.file_name), content, document.content_type),
-            },
-        )
-        body = request.read()
+        body = encode_payload(build_payload(document, content, destination, idempotency_key, now))
         key = decode_secret(destination.secret)
         assert key is not None  # check_destination ran
         headers = {
-            "Content-Type": request.headers["Content-Type"],
+            "Content-Type": CONTENT_TYPE,
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "Accept-Encoding": "identity",

@@ -72,7 +72,14 @@ def parse_host_key(value: str) -> asyncssh.SSHKey | str | None:
     """The configured host key: an SSHKey, a ``SHA256:`` fingerprint, or None if invalid."""
     value = (value or "").strip()
     if _FINGERPRINT.match(value):
-        return value.rstrip("=")
+        digest = value.removeprefix("SHA256:").rstrip("=")
+        try:  # 43 characters of base64 hold 258 bits: the last one must encode 32 bytes exactly
+            decoded = base64.b64decode(digest + "=", validate=True)
+        except (ValueError, TypeError):
+            return None
+        if len(decoded) != 32 or base64.b64encode(decoded).decode().rstrip("=") != digest:
+            return None
+        return "SHA256:" + digest
     try:
         return asyncssh.import_public_key(value)
     except (asyncssh.KeyImportError, ValueError, TypeError):
