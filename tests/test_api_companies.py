@@ -65,8 +65,11 @@ def test_a_context_one_does_not_have_is_404(firm_admin, other_firm, api_as, head
     assert_error(api_as(firm_admin).get("/companies", **headers), 404, "not_found")
 
 
-def test_another_firms_slug_is_404(firm_admin, other_firm, api_as):
+def test_another_firms_slug_is_404(firm_admin, other_firm, other_firm_admin, api_as):
+    # The other firm has members (its admin): a membership check that forgot the caller
+    # would find one and answer 200.
     assert_error(api_as(firm_admin).get("/companies", HTTP_X_COMPTOIR_FIRM=other_firm.slug), 404)
+    assert api_as(other_firm_admin).get("/companies").status_code == 200
 
 
 def test_unauthenticated_is_401():

@@ -156,9 +156,16 @@ def test_context_switch_between_a_firm_and_a_company():
     assert client.get("/")["Location"] == reverse("core:firm_home")
 
 
-def test_context_switch_to_a_place_the_user_lacks_is_404(firm_admin, other_firm, other_company):
+def test_context_switch_to_a_place_the_user_lacks_is_404(
+    firm_admin, other_firm, other_firm_admin, other_company
+):
+    # The other firm and its company have members: a membership check that forgot the caller
+    # would find them.
+    CompanyMembershipFactory(company=other_company, role="administrateur")
     client = client_for(firm_admin)
-    for key in (f"firm:{other_firm.slug}", f"company:{other_company.pk}", "company:x", "nope", ""):
+    keys = (f"firm:{other_firm.slug}", f"company:{other_company.pk}", "company:x", "nope", "")
+    not_ids = ("²", "③", "\uff15", "-1", " 1", "01", str(2**63), "9" * 5000)
+    for key in keys + tuple(f"company:{value}" for value in not_ids):
         assert client.post(reverse("core:switch_context"), {"context": key}).status_code == 404
     assert client.get(reverse("core:switch_context")).status_code == 405
 
