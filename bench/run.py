@@ -7,6 +7,8 @@ Runs on a temporary SQLite file, or on PostgreSQL when BENCH_DATABASE_URL is set
 median time of the Comptoir path, its query count, median time of the baseline, and the
 ratio. Exits 1 when a scenario fails or when its query count grows with the size.
 ``--quick`` (what CI runs) divides each scenario's sizes by ten and times 3 runs.
+Scenarios served through a real server (``served = True``, see ``bench/served.py``) run last
+and add their own table: requests per second and p50/p99 against a trivial view.
 """
 
 import argparse
@@ -95,6 +97,52 @@ def print_table(rows: list[Row]) -> None:
         print(join(line))
 
 
+def served_row(row) -> Row:
+    """A served page in the main table: its p50 against the floor's p50 as the baseline."""
+    return Row(
+        scenario=f"served {row.page}",
+        size=row.size,
+        median_ms=row.load.percentile(50),
+        queries=row.queries,
+        baseline_ms=row.floor.percentile(50),
+    )
+
+
+def print_served(served: list) -> None:
+    """Requests per second and p50/p99 of each served page beside the floor's."""
+    floor = served[0].floor
+    print(
+        f"\nServed by {served[0].via} on 127.0.0.1; the floor is a trivial view of the same "
+        f"server: {floor.per_second:.0f} req/s, p50 {floor.percentile(50):.1f} ms, "
+        f"p99 {floor.percentile(99):.1f} ms ({floor.requests} requests)."
+    )
+    header = ("page", "size", "requests", "req/s", "p50 ms", "p99 ms", "floor/page req/s")
+    lines = [
+        (
+            row.page + (" (time cap)" if row.load.capped else ""),
+            f"{row.size:,}",
+            str(row.load.requests),
+            f"{row.load.per_second:.1f}",
+            f"{row.load.percentile(50):.1f}",
+            f"{row.load.percentile(99):.1f}",
+            f"{floor.per_second / row.load.per_second:.1f}x" if row.load.per_second else "-",
+        )
+        for row in served
+    ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+
+    def join(cells) -> str:
+        return "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    print(join(header))
+    print("  ".join("-" * w for w in widths))
+    for line in lines:
+        print(join(line))
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Comptoir benchmarks")
     parser.add_argument("--scenario", action="append", help="Run only this one (repeatable).")
@@ -126,18 +174,33 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.list:
             for name, cls in SCENARIOS.items():
-                print(f"{name:<20} {cls.description} (sizes {', '.join(map(str, cls.sizes))})")
+                sizes = ", ".join(map(str, cls.sizes)) or "those of each page's scenario"
+                print(f"{name:<20} {cls.description} (sizes {sizes})")
             return 0
         names = args.scenario or list(SCENARIOS)
         unknown = sorted(set(names) - set(SCENARIOS))
         if unknown:
             print(f"Unknown scenario: {', '.join(unknown)}. Known: {', '.join(SCENARIOS)}")
             return 2
+        names.sort(key=lambda name: getattr(SCENARIOS[name], "served", False))  # servers last
         print(f"Benchmarks on {description}, median of {args.repeat} runs\n")
         rows: list[Row] = []
         failures: list[str] = []
+        served: list = []
         for name in names:
             cls = SCENARIOS[name]
+            if getattr(cls, "served", False):  # through a real server: bench/served.py
+                try:
+                    served_rows, problems = cls().measure(
+                        quick=args.quick, count_queries=count_queries
+                    )
+                except Exception as error:
+                    traceback.print_exc()
+                    served_rows, problems = [], [f"{name}: {type(error).__name__}: {error}"]
+                served += served_rows
+                rows += [served_row(row) for row in served_rows]
+                failures += problems
+                continue
             scenario_rows = []
             for size in sizes_for(cls, args):
                 try:
@@ -158,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
         if rows:
             print_table(rows)
+        if served:
+            print_served(served)
         if failures:
             print("\nFAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
             return 1
