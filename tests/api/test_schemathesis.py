@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from comptoir.accounts.services import token_create
 from comptoir.assignments import selectors as assignment_selectors
 from comptoir.assignments import services as assignment_services
+from comptoir.companies.invitations import company_member_invite
 from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.documents import services as document_services
 from tests.assignments.conftest import install, make_app
@@ -109,6 +110,19 @@ def seed(firm):
     document = document_services.document_upload(
         actor=admin, company=company, folder="achats", file=uploaded_file("facture.pdf")
     )
+    sent = company_member_invite(
+        actor=admin, company=company, email="pas.encore@example.com", role="invite"
+    ).invitation
+    # Each caller has two invitations of other firms waiting: one to accept, one to decline.
+    received: dict[tuple[int, str], int] = {}
+    for answer in ("accept", "decline"):
+        elsewhere = CompanyFactory()
+        inviter = FirmMembershipFactory(firm=elsewhere.firm, role="admin").user
+        for user in (admin, company_admin):
+            invitation = company_member_invite(
+                actor=inviter, company=elsewhere, email=user.email, role="collaborateur"
+            ).invitation
+            received[user.pk, answer] = invitation.pk
     delivery = Delivery.objects.filter(firm=firm).order_by("id").first()
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)  # resendable
     return {
@@ -147,8 +161,9 @@ def seed(firm):
             "number": 1,
             "delivery_id": delivery.pk,
             "slug": connection.installation.app.slug,
-            "invitation_id": 1,
+            "invitation_id": sent.pk,
         },
+        "received_invitations": received,
     }
 
 
@@ -209,6 +224,9 @@ def fuzz(schema, run: Run, headers: dict, paths: dict, bodies: dict) -> None:
         run.operations.append(label)
         names = {parameter.name for parameter in operation.path_parameters}
         fixed = {name: paths[name] for name in names}
+        if operation.path.startswith("/api/v1/me/invitations/"):
+            answer = operation.path.rsplit("/", 1)[-1]
+            fixed["invitation_id"] = paths["received_invitations"][answer]
         runs = [(mode, examples, {}) for mode, examples in EXAMPLES.items()]
         if label in bodies:
             runs.insert(0, (GenerationMode.POSITIVE, 1, {"body": bodies[label]}))
@@ -245,10 +263,16 @@ def test_the_whole_api_answers_as_its_openapi_document_says(
     headers = {"Authorization": f"Bearer {key}"}
     if role == "company_administrateur":
         headers["X-Comptoir-Company"] = str(world["company"].pk)
+    received = {
+        answer: pk
+        for (user_id, answer), pk in world["received_invitations"].items()
+        if user_id == user.pk
+    }
+    paths = {**world["paths"], "received_invitations": received}
     run = Run(role)
     started = time.monotonic()
 
-    fuzz(api_schema, run, headers, world["paths"], world["bodies"])
+    fuzz(api_schema, run, headers, paths, world["bodies"])
 
     summary = {**run.summary(), "seconds": round(time.monotonic() - started, 1)}
     record_property("schemathesis", json.dumps(summary))

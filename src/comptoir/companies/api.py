@@ -4,12 +4,13 @@ from typing import Annotated, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from comptoir.accounts.models import Invitation
+from comptoir.accounts.models import Invitation, InvitationStatus
 from comptoir.companies import invitations, selectors, services
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.core.api import Limit, api_context, documented, errors, firm_context, paginate
 from comptoir.core.errors import NotFound
 from comptoir.core.ids import Id
+from comptoir.firms.models import FirmRole
 
 router = Router(tags=["companies"])
 
@@ -76,18 +77,18 @@ class MemberPatch(Schema):
 
 
 class MemberInviteOut(Schema):
-    email: str
-    role: str
+    email: str = documented(**EMAIL)
+    role: str = documented(**COMPANY_ROLE)
     status: Literal["active", "invited"]
-    invitation_id: int
-    user_id: int | None = Field(description="Only when the user joined at once (active).")
+    invitation_id: Id
+    user_id: Id | None = Field(description="Only when the user joined at once (active).")
     full_name: str = Field(description="Empty for an invitation: nothing tells who the login is.")
 
 
 class InvitationOut(Schema):
-    id: int
-    email: str
-    role: str
+    id: Id
+    email: str = documented(**EMAIL)
+    role: str = documented(**COMPANY_ROLE)
     status: Literal["pending", "expired"]
     invited_at: datetime
     expires_at: datetime
@@ -99,12 +100,12 @@ class InvitationPage(Schema):
 
 
 class MyInvitationOut(Schema):
-    id: int
+    id: Id
     firm: str = Field(description="The inviting firm's name.")
-    company: int | None = Field(description="The company's id, or null for the firm itself.")
+    company: Id | None = Field(description="The company's id, or null for the firm itself.")
     company_name: str | None
-    role: str
-    status: str
+    role: str = documented(enum=[*FirmRole.values, *CompanyRole.values])
+    status: str = documented(enum=list(InvitationStatus.values))
     expires_at: datetime
 
 
