@@ -239,3 +239,35 @@ def test_a_delivery_planned_for_another_port_follows_the_receiver(db, receiver, 
     finally:
         theirs.shutdown()
         theirs.server_close()
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"%PDF-1.4 \xff\xfe not JSON", "not JSON"),
+        (b'{"type": "document.version", "data": {}}', "not a document.version envelope"),
+        (
+            b'{"data": {"document": {"file_name": "a.pdf", "size": 3, "sha256": "00"},'
+            b' "file": {"encoding": "base64", "content": "YWJj"}}}',
+            "does not match",
+        ),
+    ],
+)
+def test_the_receiver_answers_400_to_a_signed_body_that_is_not_an_envelope(receiver, body, why):
+    from datetime import UTC, datetime
+
+    import httpx
+    from standardwebhooks import Webhook
+
+    now = datetime.now(UTC)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": "dlv_test",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(demo.DEMO_WEBHOOK_SECRET).sign("dlv_test", now, body),
+    }
+    answer = httpx.post(receiver.base + "/hooks/x", content=body, headers=headers, timeout=5)
+
+    assert answer.status_code == 400
+    assert why in receiver.notices[-1]
+    assert list(Path(receiver.folder).iterdir()) == []

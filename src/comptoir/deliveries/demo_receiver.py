@@ -41,18 +41,26 @@ class BadEnvelope(ValueError):
     """The body verified but is not the documented JSON envelope."""
 
 
-def verify(secret: str, headers, body: bytes) -> Any:
-    """The parsed JSON body when the Standard Webhooks signature is valid and recent (the
-    library allows five minutes), else None. Verified with the reference library itself."""
+def verify(secret: str, headers, body: bytes) -> bool:
+    """Whether the Standard Webhooks signature is valid and recent (the library allows five
+    minutes), checked with the reference library itself, as a partner would."""
     from standardwebhooks import Webhook
     from standardwebhooks.webhooks import WebhookVerificationError
 
     wanted = ("webhook-id", "webhook-timestamp", "webhook-signature")
     signed = {name: headers.get(name) or "" for name in wanted}
     try:
-        return Webhook(secret).verify(body, signed)
+        Webhook(secret).verify(body, signed, json_parse=False)
     except (WebhookVerificationError, ValueError):
-        return None
+        return False
+    return True
+
+
+def parse(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise BadEnvelope(f"not JSON ({exc})") from None
 
 
 def file_of(payload: Any) -> tuple[str, bytes]:
@@ -131,13 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.notify(f"{path}: refused on purpose with 422 (delivery {key})")
             self._answer(422, {"message": "Dossier inconnu chez le partenaire (démo)."})
             return
-        payload = verify(self.server.secret, self.headers, body)
-        if payload is None:
+        if not verify(self.server.secret, self.headers, body):
             self.server.notify(f"{path}: bad or missing signature, answered 401")
             self._answer(401, {"message": "Signature invalide."})
             return
         try:
-            file_name, content = file_of(payload)
+            file_name, content = file_of(parse(body))
         except BadEnvelope as exc:
             self.server.notify(f"{path}: signed but not a document envelope ({exc}), answered 400")
             self._answer(400, {"message": "Enveloppe JSON invalide."})
