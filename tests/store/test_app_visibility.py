@@ -243,3 +243,18 @@ def test_a_company_users_logo_costs_a_bounded_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("role", COMPANY_ROLES)
+def test_company_users_get_404_from_the_stores_api(users, apps, api_as, role):
+    api = api_as(users[role])
+    for name in APP_NAMES:
+        app = _app(apps, name)
+        response = api.get(f"/store/apps/{app.slug}")
+        assert response.status_code == 404, (role, name, response.status_code)
+        installation = _installation(apps, name)
+        if installation is not None:
+            assert api.get(f"/installations/{installation.pk}").status_code == 404
+    assert api.get("/store/apps").status_code == 404
+    tiles = api.get("/home").json()
+    assert {t["name"] for t in tiles} == {_app(apps, n).name for n in COMPANY_SEES[role]}
