@@ -166,6 +166,9 @@ def test_classify_smtp_code(code, outcome):
         ("-5", None),
         ("", None),
         (None, None),
+        ("²", None),  # str.isdigit() says yes, int() raises
+        ("\uff15", None),  # fullwidth five: int() would read 5
+        ("9" * 5000, None),  # int() raises past 4300 digits
     ],
 )
 def test_parse_retry_after(value, expected):
