@@ -191,6 +191,20 @@ def test_a_database_with_users_is_not_replaced_without_force(sqlite_backup, tmp_
     assert marker.read_text() == "not from the backup"  # files not in the backup stay
 
 
+def test_other_keys_are_refused_unless_asked_for(sqlite_backup, tmp_path):
+    _env, before, archive = sqlite_backup
+    assert manifest_of(archive)["key_check"]
+    other = environment(tmp_path / "var", SECRET_KEY="another-installation-" + "z" * 50)
+
+    line = refused(comptoir(other, "restore", str(archive)))
+
+    assert "This installation's keys (FIELD_ENCRYPTION_KEY, or SECRET_KEY" in line
+    assert "--other-keys" in line
+    assert not (tmp_path / "var" / "media").exists()
+    ok(comptoir(other, "restore", "--other-keys", str(archive)))
+    assert state(other)["documents"] == before["documents"]
+
+
 def test_a_missing_archive_is_refused_in_one_line(tmp_path):
     env = environment(tmp_path / "var")
     line = refused(comptoir(env, "restore", str(tmp_path / "nowhere.tar.gz")))

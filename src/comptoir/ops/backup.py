@@ -41,6 +41,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import FileField
 
+from comptoir.core import crypto
 from comptoir.ops import pgtools
 
 FORMAT = "comptoir-backup"
@@ -50,6 +51,7 @@ SQLITE_MEMBER = "database/comptoir.sqlite3"
 PGDUMP_MEMBER = "database/comptoir.pgdump"
 DATABASE_MEMBERS = {"sqlite": SQLITE_MEMBER, "postgresql": PGDUMP_MEMBER}
 CHUNK = 1024 * 1024
+KEY_CHECK = "comptoir-backup-key-check"
 
 Say = Callable[[str], None]
 
@@ -344,6 +346,9 @@ def _create_backup(output_dir: Path, say: Say) -> BackupResult:
                 },
                 "media": media,
                 "missing_files": missing,
+                # Only the keys this installation uses can read this token back: a restore
+                # checks with it that the partners' secrets in the database stay readable.
+                "key_check": crypto.encrypt_str(KEY_CHECK),
                 "file_count": len(members),
                 "members": members,
             }

@@ -2,7 +2,8 @@
 
 Everything is checked before anything is written: member names (no path outside the layout),
 sizes and SHA-256 against the manifest, the manifest's format, the database engine, migrations
-this code knows, the target's files storage, and an empty target (no user) unless ``force``.
+this code knows, the keys (the backup's secrets must stay readable) unless ``other_keys``, the
+target's files storage, and an empty target (no user) unless ``force``.
 Then the database (SQLite: the online backup API into the target file; PostgreSQL:
 ``pg_restore --clean --if-exists --no-owner`` in one transaction) and the files.
 """
@@ -24,12 +25,14 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from comptoir.core import crypto
 from comptoir.ops import pgtools
 from comptoir.ops.backup import (
     CHUNK,
     DATABASE_MEMBERS,
     FORMAT,
     FORMAT_VERSION,
+    KEY_CHECK,
     MANIFEST,
     BackupError,
     Say,
@@ -210,17 +213,29 @@ def _staging_parent() -> str | None:
     return str(parent) if parent.is_dir() and os.access(parent, os.W_OK) else None
 
 
-def restore_archive(archive: Path, *, force: bool, say: Say) -> RestoreResult:
+def restore_archive(
+    archive: Path, *, force: bool, say: Say, other_keys: bool = False
+) -> RestoreResult:
     """Check ``archive`` entirely, then restore its database and files."""
     try:
-        return _restore_archive(Path(archive), force=force, say=say)
+        return _restore_archive(Path(archive), force=force, other_keys=other_keys, say=say)
     except DatabaseError as error:
         raise BackupError(f"Cannot reach the target database: {one_line(error)}") from None
     except pgtools.ToolError as error:
         raise BackupError(str(error)) from None
 
 
-def _restore_archive(archive: Path, *, force: bool, say: Say) -> RestoreResult:
+def _keys_match(manifest: dict) -> bool:
+    token = manifest.get("key_check")
+    if not isinstance(token, str):
+        return True  # nothing to compare with
+    try:
+        return crypto.decrypt_str(token) == KEY_CHECK
+    except crypto.DecryptionError:
+        return False
+
+
+def _restore_archive(archive: Path, *, force: bool, other_keys: bool, say: Say) -> RestoreResult:
     if not archive.exists():
         raise BackupError(f"No such backup: {archive}.")
     if not archive.is_file():
@@ -243,6 +258,12 @@ def _restore_archive(archive: Path, *, force: bool, say: Say) -> RestoreResult:
             raise BackupError(
                 f"{archive} comes from a newer Comptoir (migration {unknown[0]} is unknown "
                 "here): upgrade Comptoir, then restore."
+            )
+        if not other_keys and not _keys_match(manifest):
+            raise BackupError(
+                "This installation's keys (FIELD_ENCRYPTION_KEY, or SECRET_KEY when it is not "
+                "set) are not those of the backup: the partners' secrets in it would be "
+                "unreadable. Set the backed-up installation's keys, or add --other-keys."
             )
         media = manifest.get("media") or {}
         if media.get("storage") == "filesystem" and media.get("files") and uses_s3():

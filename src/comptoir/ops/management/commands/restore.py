@@ -25,10 +25,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Replace the target database even if it already holds users.",
         )
+        parser.add_argument(
+            "--other-keys",
+            action="store_true",
+            help="Restore even though this installation's keys cannot read the backup's "
+            "secrets (partners' API keys and passwords will have to be entered again).",
+        )
 
     def handle(self, *args, **options):
         try:
-            restore_archive(options["archive"], force=options["force"], say=self.stdout.write)
+            restore_archive(
+                options["archive"],
+                force=options["force"],
+                other_keys=options["other_keys"],
+                say=self.stdout.write,
+            )
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write("Restore complete.")
