@@ -64,6 +64,8 @@ HOSTILE_URLS = [
     ("https://evil.example:port/", "url_malformed"),
     ("https://evil.example:0/", "url_bad_port"),
     ("https://<script>.example/", "url_bad_host"),
+    ("https://fa\u00df.example/", "url_bad_host"),  # faß: fass or xn--fa-hia, by reader
+    ("https://\u03c3\u03bf\u03c6\u03bf\u03c2.example/", "url_bad_host"),  # final sigma
     ("https://evil.example/" + "a" * URL_MAX_LENGTH, "url_too_long"),
     ("", "url_required"),
     ("   ", "url_required"),

@@ -42,6 +42,10 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn"}
 # A last label that makes a browser read the whole host as an IPv4 address (WHATWG URL
 # standard, "ends in a number"): decimal digits, or 0x and hexadecimal digits.
 _NUMERIC_LABEL = re.compile(r"^([0-9]+|0[xX][0-9a-fA-F]*)$")
+# Letters that IDNA 2003 (Python's codec: faß.de -> fass.de) and today's browsers (UTS 46:
+# faß.de -> xn--fa-hia.de) turn into different hosts. (The zero-width joiners, the other two
+# "deviations", are invisible characters, refused before.)
+_DEVIATIONS = frozenset("ßς")
 # Names that lead to this machine or to the local network, whatever DNS says: RFC 6761
 # (localhost), RFC 6762 (local), RFC 8375 (home.arpa), ICANN's private-use internal, and the
 # suffixes home routers and company networks hand out.
@@ -182,6 +186,16 @@ def _parse(value, field: str) -> tuple[str, str]:
     if "%" in host:
         raise _refuse(
             _("The host name must be written plainly, without % codes."), "url_bad_host", field
+        )
+    if _DEVIATIONS.intersection(host.lower()):
+        raise _refuse(
+            _(
+                "“%(host)s” contains ß or ς, which browsers do not all read the same way: "
+                "write the host name in its xn-- form."
+            )
+            % {"host": host},
+            "url_bad_host",
+            field,
         )
     ascii_host = _valid_hostname(host)
     if ascii_host is None:
