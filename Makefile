@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 
-.PHONY: help install demo test lint bench clean
+.PHONY: help install demo test lint bench build smoke clean
 
 help: ## List the targets
 	@echo "Comptoir. Targets:"
@@ -61,6 +61,12 @@ lint: install ## ruff (lint and format), mypy, and no missing migration
 
 bench: install ## Time scenarios against a raw-SQL baseline (BENCH_DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+build: install ## Release build: compile the translations, collect the static files (comptoir build)
+	$(BIN)/comptoir build
+
+smoke: install ## Production smoke on PostgreSQL: serve, workers, sweep, deliveries, backup/restore
+	$(BIN)/python deploy/smoke/run.py
 
 clean: ## Remove the environments, caches and var/ (demo database, e-mails, secret key)
 	rm -rf $(VENV) $(TOOLS) var test-results .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -30,7 +30,11 @@ SETTINGS_VARIABLES = {
     "STATIC_ROOT",
     "TASKS_BACKEND",
 }
-SETTINGS_PREFIXES = ("COMPTOIR_", "DJANGO_", "EMAIL_", "DELIVERY_", "DOCUMENT_", "S3_")
+SETTINGS_VARIABLES |= {"ADMINS", "BIND", "HOST", "LOG_FORMAT", "PORT", "PROMETHEUS_MULTIPROC_DIR"}
+SETTINGS_PREFIXES = (
+    *("COMPTOIR_", "DJANGO_", "EMAIL_", "DELIVERY_", "DOCUMENT_", "S3_"),
+    *("METRICS_", "READY_", "SENTRY_", "WEB_"),
+)
 
 
 def clean_env(var_dir: Path, **variables: str) -> dict[str, str]:

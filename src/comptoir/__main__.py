@@ -14,6 +14,12 @@ def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     if command in SOURCE_TREE_COMMANDS and "COMPTOIR_MODE" not in os.environ:
         os.environ["COMPTOIR_MODE"] = "test"
+    if command == "build" and not os.environ.get("SECRET_KEY"):
+        # The build (translations, static files) keeps no secret: a throw-away key lets it
+        # run in production mode, with production's static storage, on a build machine.
+        import secrets
+
+        os.environ["SECRET_KEY"] = "build-only-" + secrets.token_urlsafe(50)
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -24,15 +24,16 @@ if MODE not in {"production", "demo", "test"}:
 IS_PRODUCTION = MODE == "production"
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+# One helper per kind of value: a bad one stops here with a line naming the variable.
+from comptoir.ops.env import (  # noqa: E402
+    env_admins,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+)
 
 
 def _demo_secret_key() -> str:
@@ -88,6 +89,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "comptoir.ops.middleware.RequestIdMiddleware",
+    "comptoir.ops.views.ProbeMiddleware",  # /healthz, /readyz, /metrics: before host checks
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "comptoir.core.middleware.ClientIpMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # stays last
 ]
 
 ROOT_URLCONF = "comptoir.urls"
@@ -205,12 +210,12 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1, unit="seconds")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Comptoir <no-reply@comptoir.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -243,10 +248,12 @@ else:
     )
 
 # Invitations
-INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1, unit="days")
 
 # Documents: the largest file one upload may carry (20 MiB by default).
-DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+DOCUMENT_MAX_UPLOAD_BYTES = env_int(
+    "DOCUMENT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1, unit="bytes"
+)
 
 # Backups (``comptoir backup``) and retention (``comptoir housekeeping``, see ops/housekeeping.py;
 # the audit floor of 365 days is checked there, so that a typo cannot erase a year of history).
@@ -282,18 +289,43 @@ if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0, unit="seconds")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: to stderr, readable text by default, one JSON object per line with LOG_FORMAT=json
+# (comptoir/ops/logs.py). ADMINS get an e-mail per server error when DEBUG is off.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical"))
+from comptoir.ops.logs import logging_config  # noqa: E402
+
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL.upper())
+ADMINS = env_admins("ADMINS")
+
+# Error reporting: Sentry when SENTRY_DSN is set (no personal data unless asked).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    from comptoir.ops.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", MODE),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0),
+        with_rq=TASKS_BACKEND == "rq",
+    )
+
+# Readiness (/readyz): the sweep's last pass and the oldest due delivery may be this old.
+READY_SWEEP_MAX_AGE_SECONDS = env_int("READY_SWEEP_MAX_AGE_SECONDS", 300, minimum=1, unit="seconds")
+READY_DELIVERY_OVERDUE_SECONDS = env_int(
+    "READY_DELIVERY_OVERDUE_SECONDS", 3600, minimum=1, unit="seconds"
+)
+
+# Metrics (/metrics): answered only to this bearer token or these addresses (404 when neither).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
+METRICS_DB_CACHE_SECONDS = env_float("METRICS_DB_CACHE_SECONDS", 10.0, minimum=0.0)
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 NINJA_PAGINATION_PER_PAGE = 50
 API_PAGE_MAX = 200

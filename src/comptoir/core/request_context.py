@@ -1,10 +1,63 @@
-"""Where a change comes from, for audit events, without passing the request to services."""
+"""Where a change comes from, for audit events and log lines, without passing the request on.
 
+Context variables set by middleware for the length of a request (``client_ip`` for audit
+events, ``request_id`` and the request itself for log lines), and re-established by tasks
+from what their request handed them (:func:`carried`, :func:`bound`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+current_request: ContextVar[Any] = ContextVar("current_request", default=None)
+delivery_id: ContextVar[int | None] = ContextVar("delivery_id", default=None)
+firm_id: ContextVar[int | None] = ContextVar("firm_id", default=None)
+
+# What an incoming X-Request-ID may be: what proxies and load balancers generate (UUIDs,
+# hex, base64url, dotted or dashed tokens), bounded so that a log line stays a log line.
+REQUEST_ID_MAX_LENGTH = 64
+_REQUEST_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{REQUEST_ID_MAX_LENGTH - 1}}}")
 
 
 def ip_from_request(request) -> str | None:
     # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
     return request.META.get("REMOTE_ADDR") or None
+
+
+def valid_request_id(value: str | None) -> str | None:
+    """The offered id when it is safe to log and send back; None otherwise."""
+    if value and _REQUEST_ID.fullmatch(value):
+        return value
+    return None
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def carried() -> dict[str, str]:
+    """Keyword arguments for a task enqueued now, so that its log lines carry the request id."""
+    value = request_id.get()
+    return {"request_id": value} if value else {}
+
+
+@contextmanager
+def bound(*, request: str | None = None, delivery: int | None = None) -> Iterator[None]:
+    """Inside a task: log lines carry the request id (and delivery id) handed over."""
+    tokens = []
+    if request is not None:
+        tokens.append((request_id, request_id.set(valid_request_id(request))))
+    if delivery is not None:
+        tokens.append((delivery_id, delivery_id.set(delivery)))
+    try:
+        yield
+    finally:
+        for variable, token in reversed(tokens):
+            variable.reset(token)

@@ -17,6 +17,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from comptoir.core.request_context import carried
 from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.deliveries.routing import PlannedDestination, destinations_for_assignment
 
@@ -52,9 +53,9 @@ def enqueue_send(delivery_id: int, *, run_after: datetime | None = None) -> bool
         if run_after is not None and run_after > timezone.now():
             if not _defer_supported():
                 return False
-            send_delivery.using(run_after=run_after).enqueue(delivery_id)
+            send_delivery.using(run_after=run_after).enqueue(delivery_id, **carried())
         else:
-            send_delivery.enqueue(delivery_id)
+            send_delivery.enqueue(delivery_id, **carried())
     except Exception:
         logger.exception("Could not queue delivery %s; the sweep will queue it", delivery_id)
         return False

@@ -13,7 +13,8 @@ Run periodically (``comptoir deliveries-sweep --every 30``, started by ``rundemo
    were not queued within it: their message was lost, the enqueue failed, or the task backend
    cannot defer a retry. A duplicate message costs nothing: the claim lets one through.
 
-Both steps are bounded (``limit`` rows per run) and use the (status, …) indexes.
+Both steps are bounded (``limit`` rows per run) and use the (status, …) indexes. Each pass
+ends with a heartbeat (``comptoir.ops.heartbeat``): /readyz turns red when it gets old.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from comptoir.deliveries import policy
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from comptoir.deliveries.outbox import enqueue_on_commit, enqueue_sends
+from comptoir.ops import heartbeat
 
 DEFAULT_LEASE = timedelta(minutes=10)
 DEFAULT_GRACE = timedelta(seconds=60)
@@ -142,4 +144,5 @@ def sweep(
     requeued = requeue_due(
         now=now, grace=grace if grace is not None else grace_setting(), limit=limit
     )
+    heartbeat.beat(heartbeat.SWEEP)  # /readyz turns red when the sweep stops
     return SweepResult(reclaimed=reclaimed, given_up=given_up, requeued=requeued)

@@ -6,6 +6,7 @@
 Run one of them next to the workers (``rundemo`` does). Several sweeps at once are harmless.
 """
 
+import logging
 import signal
 import time
 from datetime import timedelta
@@ -14,6 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from comptoir.deliveries.sweep import DEFAULT_LIMIT, sweep
+
+# The running sweep writes log lines (LOG_FORMAT applies); --once prints its report instead.
+logger = logging.getLogger("comptoir.deliveries.sweep")
 
 
 class Command(BaseCommand):
@@ -63,7 +67,7 @@ class Command(BaseCommand):
         self.running = True
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self.stop)
-        self.stdout.write(f"Sweeping deliveries every {every:g} s (Ctrl-C stops).")
+        logger.info("Sweeping deliveries every %g s (Ctrl-C stops).", every)
         while self.running:
             close_old_connections()
             self.report(sweep(**kwargs), quiet=True)
@@ -78,7 +82,11 @@ class Command(BaseCommand):
     def report(self, result, *, quiet: bool) -> None:
         if quiet and not result.anything:
             return
-        self.stdout.write(
+        line = (
             f"deliveries: {result.reclaimed} taken back from a stopped worker, "
             f"{result.given_up} given up, {result.requeued} queued again"
         )
+        if quiet:
+            logger.info(line)
+        else:
+            self.stdout.write(line)
