@@ -264,3 +264,28 @@ def test_a_bad_id_in_a_page_url_is_404(world, firm_admin, bad):
     ):
         assert client.get(url).status_code == 404, url
     assert client.get(reverse("companies:detail", args=[world["company"]])).status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["²", "-1", "007", str(2**63), str(2**64), "9" * 30], ids=short)
+def test_a_bad_id_ticked_on_a_page_is_refused_on_the_form(world, firm_admin, bad):
+    from comptoir.assignments.models import CompanyAssignment, RoleGrant
+
+    client = client_for(firm_admin)
+    pk, company, user = world["installation"], world["company"], world["user"]
+    before = (CompanyAssignment.objects.count(), RoleGrant.objects.count())
+    response = client.post(
+        reverse("assignments:add_companies", args=[pk]), {"companies": [company, bad]}
+    )
+    assert response.status_code == 422
+    assert "companies" in response.context["add_form"].errors
+    response = client.post(
+        reverse("assignments:portal", args=[pk]),
+        {"scope": "chosen", "companies": [bad], "roles": ["invite"]},
+    )
+    assert response.status_code == 422
+    assert "companies" in response.context["form"].errors
+    assert (CompanyAssignment.objects.count(), RoleGrant.objects.count()) == before
+    response = client.post(
+        reverse("assignments:firm_user_apps", args=[company, user]), {"apps": [bad]}
+    )
+    assert response.status_code in (200, 302, 422)

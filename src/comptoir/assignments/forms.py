@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.assignments.services import ALL
 from comptoir.companies.models import Company, CompanyRole
 from comptoir.core.forms import ServiceForm
+from comptoir.core.ids import ModelIdsField
 from comptoir.store.schema import COMPANY
 from comptoir.store.schema_forms import form_fields, form_initial
 
@@ -70,7 +71,7 @@ class AssignmentForm(CompanySettingsMixin, ServiceForm):
 class AddCompaniesForm(CompanySettingsMixin, ServiceForm):
     """Give the app to the chosen companies, with the same settings for each."""
 
-    companies = forms.ModelMultipleChoiceField(
+    companies = ModelIdsField(
         label=_("Client companies"),
         queryset=Company.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -105,7 +106,7 @@ class RoleGrantForm(ServiceForm):
     scope = forms.ChoiceField(
         label=_("Client companies"), choices=SCOPES, initial=ALL, widget=forms.RadioSelect
     )
-    companies = forms.ModelMultipleChoiceField(
+    companies = ModelIdsField(
         label=_("Chosen client companies"),
         queryset=Company.objects.none(),
         required=False,

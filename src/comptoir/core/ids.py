@@ -14,12 +14,15 @@ ids as text, cache and session keys never see two spellings of one object.
   not match the URL, a 404;
 - API: ``Id`` for path parameters (a bad one is a 404, see ``core.api``), query filters and
   body fields (a 422 in the error shape);
+- forms: ``ModelIdsField`` for ticked objects (an error on the field);
 - services and selectors: ``parse_id`` (None when not an id) or ``require_id`` (404).
 """
 
 import re
 from typing import Annotated, Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -73,6 +76,22 @@ class IdConverter:
         if number is None:
             raise ValueError(value)
         return str(number)
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Ticked objects by id. Django's field hands each value to the database, which fails
+    (a 500 on SQLite) for a number past 2⁶³ - 1: here anything that is not an id is refused
+    first, with the field's "not a valid value" message."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 def _strict_id(value: Any) -> int:
