@@ -258,10 +258,10 @@ DOCUMENT_MAX_UPLOAD_BYTES = env_int(
 # Backups (``comptoir backup``) and retention (``comptoir housekeeping``, see ops/housekeeping.py;
 # the audit floor of 365 days is checked there, so that a typo cannot erase a year of history).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
-INVITATION_RETENTION_DAYS = int(os.environ.get("INVITATION_RETENTION_DAYS", "30"))
-TASK_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "14"))
-DELIVERY_DETAIL_RETENTION_DAYS = int(os.environ.get("DELIVERY_DETAIL_RETENTION_DAYS", "90"))
-AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
+INVITATION_RETENTION_DAYS = env_int("INVITATION_RETENTION_DAYS", 30, minimum=0, unit="days")
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14, minimum=0, unit="days")
+DELIVERY_DETAIL_RETENTION_DAYS = env_int("DELIVERY_DETAIL_RETENTION_DAYS", 90, minimum=0, unit="days")
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=0, unit="days")
 
 # Security: strict in production (``comptoir check --deploy`` is clean), relaxed elsewhere.
 SESSION_COOKIE_HTTPONLY = True

@@ -236,6 +236,12 @@ def _snapshot_database(workdir: Path, say: Say) -> tuple[Path, str, dict[str, An
             "migrations": migrations,
         }
         say(f"Database: pg_dump {pg_dump_version} of {name} ({human_size(target.stat().st_size)}).")
+        if int(pg_dump_version.split(".")[0]) != server_major:
+            say(
+                f"Note: the server runs PostgreSQL {entry['server_version']} and pg_dump is "
+                f"{pg_dump_version}; a restore needs pg_restore {pg_dump_version.split('.')[0]} "
+                "or newer."
+            )
         return target, PGDUMP_MEMBER, entry
     raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor}.")
 

@@ -23,6 +23,7 @@ class ToolError(Exception):
     """No usable client tool, or the tool failed; the message is one line."""
 
 
+DEBIAN_ROOT = Path("/usr/lib/postgresql")  # postgresql-client-<major> installs side by side
 _VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
 
 
@@ -48,7 +49,7 @@ def tool_candidates(name: str) -> Iterator[str]:
         seen.add(os.path.realpath(on_path))
         yield on_path
     debian = sorted(
-        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        DEBIAN_ROOT.glob(f"*/bin/{name}"),
         key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
         reverse=True,
     )
