@@ -260,7 +260,9 @@ DOCUMENT_MAX_UPLOAD_BYTES = env_int(
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 INVITATION_RETENTION_DAYS = env_int("INVITATION_RETENTION_DAYS", 30, minimum=0, unit="days")
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14, minimum=0, unit="days")
-DELIVERY_DETAIL_RETENTION_DAYS = env_int("DELIVERY_DETAIL_RETENTION_DAYS", 90, minimum=0, unit="days")
+DELIVERY_DETAIL_RETENTION_DAYS = env_int(
+    "DELIVERY_DETAIL_RETENTION_DAYS", 90, minimum=0, unit="days"
+)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=0, unit="days")
 
 # Security: strict in production (``comptoir check --deploy`` is clean), relaxed elsewhere.
