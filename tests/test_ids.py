@@ -225,6 +225,8 @@ def test_a_good_id_in_a_filter_filters(world, firm_admin, api_as):
     api = api_as(firm_admin)
     assert len(api.get("/deliveries", {"company": world["company"]}).json()["items"]) == 1
     assert api.get("/deliveries", {"company": MAX_ID}).json()["items"] == []
+    # Empty, as a form sends it, is no filter (like the other filters).
+    assert len(api.get("/deliveries", {"company": "", "installation": ""}).json()["items"]) == 1
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,11 @@ def _strict_id(value: Any) -> int:
 # canonical digits only, in JSON an integer (or those digits as a string), never a boolean.
 ID_JSON_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 Id = Annotated[int, BeforeValidator(_strict_id), WithJsonSchema(ID_JSON_SCHEMA)]
+
+
+def _filter_id(value: Any) -> int | None:
+    return None if value == "" else _strict_id(value)
+
+
+# A query filter by id: as ``Id``, and empty (``?company=``, as a form sends it) is no filter.
+IdFilter = Annotated[int | None, BeforeValidator(_filter_id), WithJsonSchema(ID_JSON_SCHEMA)]

@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from comptoir.core.api import MOMENT, Limit, api_context, documented, errors, firm_context, paginate
 from comptoir.core.errors import ValidationFailed
-from comptoir.core.ids import Id
+from comptoir.core.ids import Id, IdFilter
 from comptoir.deliveries import selectors, services
 from comptoir.deliveries.models import AttemptOutcome, Delivery, DeliveryStatus
 from comptoir.store.models import Transport
@@ -188,8 +188,8 @@ def _status(value: str | None) -> str | None:
 def delivery_list(
     request: HttpRequest,
     status: Annotated[str, documented(enum=list(DeliveryStatus.values))] | None = None,
-    installation: Id | None = None,
-    company: Id | None = None,
+    installation: IdFilter = None,
+    company: IdFilter = None,
     since: Annotated[str, documented(**MOMENT)] | None = None,
     until: Annotated[str, documented(**MOMENT)] | None = None,
     limit: Limit | None = None,
