@@ -1,6 +1,7 @@
 """The demo's side of deliveries: the local HTTP receiver (signatures, files kept, partners in
 trouble) with the real engine, and the seed that wires the demo firms to the local sinks."""
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.deliveries.connections import (
 from tests.factories import PDF_BYTES
 
 pytestmark = pytest.mark.usefixtures("media_root")
+SECRET = new_secret()  # the receiver's, in these tests
 
 
 @pytest.fixture(autouse=True)
@@ -41,9 +43,7 @@ def receiver(tmp_path, allow_loopback):
     notices: list[str] = []
     folder = tmp_path / "received"
     folder.mkdir()
-    server = ReceiverServer(
-        ("127.0.0.1", 0), secret=demo.DEMO_WEBHOOK_SECRET, folder=folder, notify=notices.append
-    )
+    server = ReceiverServer(("127.0.0.1", 0), secret=SECRET, folder=folder, notify=notices.append)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     server.notices = notices
     server.base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -52,7 +52,7 @@ def receiver(tmp_path, allow_loopback):
     server.server_close()
 
 
-def send_to(receiver, company, actor, path, secret=demo.DEMO_WEBHOOK_SECRET) -> Delivery:
+def send_to(receiver, company, actor, path, secret=SECRET) -> Delivery:
     connect(
         company,
         https_app(),
@@ -122,7 +122,8 @@ def test_the_seed_wires_the_demo_to_the_local_sinks_once(db, settings, tmp_path)
     )
     plain = reveal_settings(facturea.app, "firm", facturea.settings)
     assert plain["api_url"] == demo.receiver_url("/fail/facturea/cabinet-durand")
-    assert plain["api_token"] == demo.DEMO_WEBHOOK_SECRET
+    assert plain["api_token"] == demo.webhook_secret(settings.VAR_DIR)
+    assert (settings.VAR_DIR / demo.WEBHOOK_SECRET_FILE).exists()
 
     # The receiver started on another port: the demo apps follow it.
     assert demo.point_demo_apps_at("http://127.0.0.1:9999") == 2
@@ -203,11 +204,13 @@ def test_a_delivery_planned_for_another_port_follows_the_receiver(db, receiver, 
     import threading
 
     actor = seed_the_demo().users["sophie.durand@cabinet-durand.test"]
+    receiver.secret = demo.webhook_secret()  # our receiver, with this demo's secret
     # Another demo on this machine holds the port our receiver had before this start.
     theirs_folder = tmp_path / "their-received"
     theirs_folder.mkdir()
+    # (The worst case: it even has our secret.)
     theirs = ReceiverServer(
-        ("127.0.0.1", 0), secret=demo.DEMO_WEBHOOK_SECRET, folder=theirs_folder, notify=print
+        ("127.0.0.1", 0), secret=demo.webhook_secret(), folder=theirs_folder, notify=print
     )
     threading.Thread(target=theirs.serve_forever, daemon=True).start()
     their_base = f"http://127.0.0.1:{theirs.server_address[1]}"
@@ -264,10 +267,18 @@ def test_the_receiver_answers_400_to_a_signed_body_that_is_not_an_envelope(recei
         "content-type": "application/json",
         "webhook-id": "dlv_test",
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(demo.DEMO_WEBHOOK_SECRET).sign("dlv_test", now, body),
+        "webhook-signature": Webhook(SECRET).sign("dlv_test", now, body),
     }
     answer = httpx.post(receiver.base + "/hooks/x", content=body, headers=headers, timeout=5)
 
     assert answer.status_code == 400
     assert why in receiver.notices[-1]
     assert list(Path(receiver.folder).iterdir()) == []
+
+
+def test_each_demo_signs_with_its_own_secret(tmp_path):
+    first = demo.webhook_secret(tmp_path / "one")
+    assert first.startswith("whsec_") and len(base64.b64decode(first[6:])) == 32
+    assert demo.webhook_secret(tmp_path / "one") == first  # kept in var/
+    assert demo.webhook_secret(tmp_path / "two") != first  # another demo's receiver: 401
+    assert oct((tmp_path / "one" / demo.WEBHOOK_SECRET_FILE).stat().st_mode & 0o777) == "0o600"

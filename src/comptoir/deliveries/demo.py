@@ -2,8 +2,9 @@
 documents whose deliveries give a lived-in send history.
 
 - The demo firms' HTTPS apps point at the demo's HTTP receiver (``demo_receiver``), signed with
-  :data:`DEMO_WEBHOOK_SECRET`; e-mail apps use collection addresses that the demo's SMTP sink
-  accepts like any other (it keeps every message in ``var/mail/``).
+  this demo's own secret (:func:`webhook_secret`, kept in ``var/``); e-mail apps use
+  collection addresses that the demo's SMTP sink accepts like any other (it keeps every
+  message in ``var/mail/``).
 - Fiducia Conseil's SFTP app (Iscribe Achats) uploads to the demo's SFTP server
   (``core.demo.sinks.SftpSink``), with that server's real host-key fingerprint (its key is kept
   in ``var/sftp_host_key``), so an SFTP delivery succeeds too.
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -43,28 +46,48 @@ SFTP_PORT = 8022
 SFTP_APP = "iscribe-achats"
 SFTP_LOGIN = "fiducia"
 SFTP_PASSWORD = "demo-sftp-mot-de-passe"  # noqa: S105 (the demo server's, on loopback only)
-DEMO_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"comptoir-demo-webhook-secret-2026").decode()
+WEBHOOK_SECRET_FILE = "demo_webhook_secret"  # noqa: S105 (a file name)
 LOCAL_HOST = "127.0.0.1"
+
+
+def webhook_secret(var_dir: Path | None = None) -> str:
+    """This demo's signing secret, created once in ``var/demo_webhook_secret``: each demo
+    (each var/) has its own, so the receiver of another demo on this machine answers 401 to
+    anything this one signs."""
+    from django.conf import settings
+
+    path = Path(var_dir or settings.VAR_DIR) / WEBHOOK_SECRET_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(secret + "\n")
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return secret
 
 
 def receiver_url(path: str, port: int = RECEIVER_PORT) -> str:
     return f"http://{LOCAL_HOST}:{port}{path}"
 
 
-# Firm-level settings of the HTTPS apps, per firm: they send to the local receiver.
+# Firm-level settings of the HTTPS apps, per firm: they send to the local receiver, signed
+# with this demo's secret (the key that names it, filled in by firm_wiring()).
 FIRM_WIRING: dict[str, dict[str, dict[str, str]]] = {
     "cabinet-durand": {
         "automatiser-horizon-releves": {
             "api_url": receiver_url("/hooks/horizon/cabinet-durand"),
-            "api_key": DEMO_WEBHOOK_SECRET,
+            "api_key": "",
         },
         "automatiser-facturea": {
             "api_url": receiver_url("/fail/facturea/cabinet-durand"),
-            "api_token": DEMO_WEBHOOK_SECRET,
+            "api_token": "",
         },
     },
     "fiducia-conseil": {},
 }
+_SECRET_KEYS = ("api_key", "api_token")
 
 
 def sftp_settings(port: int = SFTP_PORT, fingerprint: str | None = None) -> dict[str, str]:
@@ -84,7 +107,14 @@ def sftp_settings(port: int = SFTP_PORT, fingerprint: str | None = None) -> dict
 
 def firm_wiring() -> dict[str, dict[str, dict[str, str]]]:
     """Per firm, the firm-level settings of the apps that send to the local sinks."""
-    wiring = {slug: dict(apps) for slug, apps in FIRM_WIRING.items()}
+    secret = webhook_secret()
+    wiring = {
+        slug: {
+            app: {key: secret if key in _SECRET_KEYS else value for key, value in values.items()}
+            for app, values in apps.items()
+        }
+        for slug, apps in FIRM_WIRING.items()
+    }
     wiring["fiducia-conseil"][SFTP_APP] = sftp_settings()
     return wiring
 

@@ -2,8 +2,9 @@
 
 ``comptoir rundemo`` starts it on 127.0.0.1 (port 8025 when free). It accepts the signed JSON
 POSTs the HTTPS transport sends and verifies them as a partner would, with the reference
-Standard Webhooks library (``standardwebhooks``) and the demo secret; it then decodes the
-file, checks its SHA-256 against the one announced and keeps it under ``var/received/``. A
+Standard Webhooks library (``standardwebhooks``) and this demo's secret (kept in ``var/``); it
+then decodes the file, checks its SHA-256 against the one announced and keeps it under
+``var/received/``. A
 repeat of a delivery (same ``webhook-id``) is answered the same way and noted as a repeat. Two
 paths play a partner in trouble:
 
@@ -178,7 +179,7 @@ class ReceiverSink(Sink):
         self.port = preferred if port_is_free(self.host, preferred) else free_port(self.host)
         self._server = ReceiverServer(
             (self.host, self.port),
-            secret=demo.DEMO_WEBHOOK_SECRET,
+            secret=demo.webhook_secret(var_dir),
             folder=self.folder,
             notify=notify,
         )
