@@ -22,12 +22,15 @@ AppTypeName = Literal["redirect", "automation"]
 AudienceName = Literal["firm", "company", "both"]
 
 
+SLUG = {"pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 80}
+
+
 class CategoryOut(Schema):
-    slug: str
+    slug: str = documented(**SLUG)
     name: str
     name_fr: str
     name_en: str
-    order: int
+    order: Annotated[int, documented(minimum=0)]
 
 
 class CategoryPage(Schema):
@@ -41,7 +44,7 @@ class CategoryRef(Schema):
 
 
 class AppOut(Schema):
-    slug: str
+    slug: str = documented(**SLUG)
     name: str
     publisher: str
     category: CategoryRef | None
@@ -77,7 +80,7 @@ class InstallationOut(Schema):
     id: Id
     app: AppDetailOut
     settings: dict[str, Any]
-    position: int
+    position: Annotated[int, documented(minimum=0)]
     installed_at: datetime
     installed_by: str | None
 
@@ -88,7 +91,7 @@ class InstallationPage(Schema):
 
 
 class InstallationIn(Schema):
-    app: str
+    app: str = documented(**SLUG, description="The app's slug in the Store")
     settings: dict[str, Any] = {}
 
 
