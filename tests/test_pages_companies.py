@@ -1,10 +1,12 @@
 """“Clients”, “Ajouter une entreprise”, the client page and its tab “Utilisateurs”."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from comptoir.accounts.models import Invitation
 from comptoir.audit.models import AuditEvent
@@ -284,12 +286,14 @@ def test_invite_sends_the_email_and_lists_the_user_as_invited(
             url, {"email": "Paul@Example.test", "full_name": "Paul", "role": "collaborateur"}
         )
     assert response["Location"] == url
-    membership = CompanyMembership.objects.get(company=company, user__email="paul@example.test")
-    assert membership.role == "collaborateur"
+    # Not a user before saying yes: an invitation with the role, listed as waiting.
+    assert not CompanyMembership.objects.filter(company=company).exists()
+    invitation = Invitation.objects.get(company=company, user__email="paul@example.test")
+    assert invitation.role == "collaborateur" and invitation.is_pending
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["paul@example.test"]
     html = client.get(url).content.decode()
     assert "Invitation envoyée à paul@example.test." in html
-    assert "Invitation en attente" in html
+    assert "Invitations en attente de réponse" in html and "En attente jusqu’au" in html  # noqa: RUF001
 
 
 def test_invite_errors_stay_on_the_form_and_change_nothing(company, firm_collaborator):
@@ -353,11 +357,14 @@ def test_change_role(company, firm_collaborator):
 
 def test_remove_asks_for_confirmation_then_cancels_the_invitation(company, firm_collaborator):
     client = client_for(firm_collaborator)
-    client.post(
-        reverse("companies:users", args=[company.pk]),
-        {"email": "bob@example.test", "role": "invite"},
+    membership = CompanyMembershipFactory(company=company, role="invite")
+    Invitation.objects.create(
+        firm=company.firm,
+        company=company,
+        user=membership.user,
+        role="invite",
+        expires_at=timezone.now() + timedelta(days=7),
     )
-    membership = CompanyMembership.objects.get(company=company)
     url = reverse("companies:member_remove", args=[company.pk, membership.user_id])
 
     page = client.get(url)

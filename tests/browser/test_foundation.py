@@ -79,7 +79,7 @@ def test_firm_admin_adds_a_company_and_invites_a_user(
     assert company.siret == "73282932000074"
     expect(page).to_have_url(f"{live_server.url}/cabinet/clients/{company.pk}/")
 
-    # Tab “Utilisateurs”: invite a user with a role; they show as invited.
+    # Tab “Utilisateurs”: invite a user with a role; they wait among the invitations.
     page.get_by_role("navigation", name="Rubriques de la fiche client").get_by_role(
         "link", name="Utilisateurs"
     ).click()
@@ -88,14 +88,12 @@ def test_firm_admin_adds_a_company_and_invites_a_user(
     page.get_by_label("Rôle", exact=True).select_option("administrateur")
     page.get_by_role("button", name="Envoyer l’invitation").click()  # noqa: RUF001
     expect(page.get_by_text("Invitation envoyée à claire.dubois@example.test.")).to_be_visible()
-    row = page.get_by_role("row").filter(has_text="claire.dubois@example.test")
-    expect(row.get_by_text("Invitation en attente")).to_be_visible()
-    expect(row.get_by_role("combobox")).to_have_value("administrateur")
+    invitations = page.get_by_role("table", name="Invitations en attente de réponse")
+    row = invitations.get_by_role("row").filter(has_text="claire.dubois@example.test")
+    expect(row.get_by_text("En attente jusqu’au")).to_be_visible()  # noqa: RUF001
+    expect(row.get_by_text("Administrateur")).to_be_visible()
     screenshot("client-users")
-    membership = CompanyMembership.objects.get(
-        company=company, user__email="claire.dubois@example.test"
-    )
-    assert membership.role == "administrateur"
+    assert not CompanyMembership.objects.filter(company=company).exists()
 
     # The invitation e-mail went out; its link lets Claire choose a password and log in.
     assert len(mail.outbox) == 1
@@ -118,8 +116,13 @@ def test_firm_admin_adds_a_company_and_invites_a_user(
     finally:
         claire.close()
 
-    # Back in the firm's tab, Claire is now active.
+    # Back in the firm's tab, Claire is now an active user, with the role she was invited to.
+    membership = CompanyMembership.objects.get(
+        company=company, user__email="claire.dubois@example.test"
+    )
+    assert membership.role == "administrateur"
     page.reload()
+    expect(invitations).to_have_count(0)
     expect(
         page.get_by_role("row").filter(has_text="claire.dubois@example.test").get_by_text("Actif")
     ).to_be_visible()
