@@ -102,3 +102,13 @@ def test_good_values_are_read(tmp_path):
         "METRICS_ALLOWED_IPS": ["10.0.0.0/8", "192.0.2.7/32"],
         "LOG_FORMAT": "json",
     }
+
+
+def test_retention_settings_name_the_variable(tmp_path):
+    env = clean_env(tmp_path / "var", COMPTOIR_MODE="test", AUDIT_RETENTION_DAYS="un an")
+
+    result = run_comptoir("check", env=env)
+
+    assert result.stderr.splitlines() == [
+        "comptoir: AUDIT_RETENTION_DAYS must be a whole number of days of at least 0, not 'un an'."
+    ]
