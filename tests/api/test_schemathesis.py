@@ -223,6 +223,8 @@ def fuzz(schema, run: Run, headers: dict, paths: dict, bodies: dict) -> None:
         label = f"{operation.method.upper()} {operation.path}"
         run.operations.append(label)
         names = {parameter.name for parameter in operation.path_parameters}
+        missing = names - paths.keys()
+        assert not missing, f"{label}: give seed() a real object for {sorted(missing)}"
         fixed = {name: paths[name] for name in names}
         if operation.path.startswith("/api/v1/me/invitations/"):
             answer = operation.path.rsplit("/", 1)[-1]
