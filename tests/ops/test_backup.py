@@ -307,6 +307,23 @@ def test_backup_refuses_an_unwritable_output(sqlite_backup, tmp_path):
     assert "Cannot create the backup folder" in line
 
 
+def test_backups_kept_inside_media_root_are_not_archived_again(template, tmp_path):
+    env = installed(environment(tmp_path / "var"), template)
+    media = tmp_path / "var" / "media"
+    (media / "firm-logos").mkdir(parents=True)
+    (media / "firm-logos" / "logo.png").write_bytes(b"png")
+    inside = media / "backups"
+    first = back_up(env, inside)
+
+    second = back_up(env, inside)
+
+    assert sorted(manifest_of(second)["members"]) == [
+        "database/comptoir.sqlite3",
+        "media/firm-logos/logo.png",
+    ]
+    assert first.exists()
+
+
 def test_with_s3_the_archive_says_where_the_files_are(template, tmp_path):
     env = environment(tmp_path / "var", S3_BUCKET="comptoir-documents", S3_PREFIX="cabinet/")
     installed(env, template)

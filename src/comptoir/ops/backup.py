@@ -246,11 +246,14 @@ def _snapshot_database(workdir: Path, say: Say) -> tuple[Path, str, dict[str, An
     raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor}.")
 
 
-def _media_files(root: Path) -> Iterator[tuple[Path, str]]:
+def _media_files(root: Path, *, skip: Path) -> Iterator[tuple[Path, str]]:
+    """Every regular file under ``root``, except under ``skip`` (the backups themselves, if
+    someone keeps them inside MEDIA_ROOT: an archive must not swallow its own parts)."""
     if not root.is_dir():
         return
+    skip = skip.resolve()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and not path.resolve().is_relative_to(skip):
             yield path, path.relative_to(root).as_posix()
 
 
@@ -320,7 +323,7 @@ def _create_backup(output_dir: Path, say: Say) -> BackupResult:
             else:
                 root = Path(settings.MEDIA_ROOT)
                 total = 0
-                for path, relative in _media_files(root):
+                for path, relative in _media_files(root, skip=output_dir):
                     try:
                         members[f"media/{relative}"] = _add(tar, path, f"media/{relative}")
                     except FileNotFoundError:  # deleted between the listing and the copy
