@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """Who changed what, when, from where. Written by services; never updated or deleted."""
+    """Who changed what, when, from where. Written by services; never updated. Deleted only by
+    retention (``comptoir housekeeping``: older than AUDIT_RETENTION_DAYS, at least 365 days),
+    which leaves an ``audit.retention`` event in the firm's log saying how many went."""
 
     firm = models.ForeignKey("firms.Firm", on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
