@@ -129,3 +129,34 @@ def test_the_task_logs_with_the_request_and_delivery_ids(
     }
     assert request_context.request_id.get() is None  # nothing leaks past the task
     assert request_context.delivery_id.get() is None
+
+
+def test_the_invitation_email_task_carries_the_request_id(
+    queue, firm, firm_admin, django_capture_on_commit_callbacks
+):
+    from comptoir.accounts.services import invitation_create
+    from comptoir.accounts.tasks import send_invitation
+    from tests.factories import UserFactory
+
+    token = request_context.request_id.set("invite-77")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation = invitation_create(
+                actor=firm_admin, user=UserFactory(), firm=firm, role="collaborator"
+            )
+    finally:
+        request_context.request_id.reset(token)
+
+    assert [(r.task.func, r.args, r.kwargs) for r in queue] == [
+        (send_invitation.func, [invitation.pk], {"request_id": "invite-77"})
+    ]
+    # the worker's call: the id is bound while the e-mail goes, and only then
+    seen = []
+    import comptoir.accounts.tasks as tasks
+
+    def spy(invitation_id):
+        seen.append(request_context.request_id.get())
+        return True
+
+    assert tasks.carries_request_id(spy)(invitation.pk, request_id="invite-77") is True
+    assert seen == ["invite-77"] and request_context.request_id.get() is None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import ApiToken, Invitation, User, hash_secret
 from comptoir.core.errors import NotFound, ValidationFailed
+from comptoir.core.request_context import carried
 
 
 def normalize_email(email: str) -> str:
@@ -107,7 +108,7 @@ def invitation_create(
         language=(get_language() or settings.LANGUAGE_CODE)[:8],
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    transaction.on_commit(lambda: send_invitation.enqueue(invitation.pk))
+    transaction.on_commit(lambda: send_invitation.enqueue(invitation.pk, **carried()))
     return invitation
 
 

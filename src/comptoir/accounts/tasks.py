@@ -8,9 +8,11 @@ from django.utils import translation
 from django_tasks import task
 
 from comptoir.accounts.models import Invitation
+from comptoir.core.request_context import carries_request_id
 
 
 @task()
+@carries_request_id
 def send_invitation(invitation_id: int) -> bool:
     """Send the invitation's e-mail with a fresh link. Does nothing if it is no longer pending."""
     from comptoir.accounts.services import invitation_issue_link
@@ -42,6 +44,7 @@ def send_invitation(invitation_id: int) -> bool:
 
 
 @task()
+@carries_request_id
 def send_access_notice(invitation_id: int) -> bool:
     """Tell a user of the firm's tenant that they were given access to one more company."""
     invitation = (

@@ -31,6 +31,7 @@ from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.services import clean_company_role
 from comptoir.core.errors import Conflict, NotFound
+from comptoir.core.request_context import carried
 from comptoir.core.tenancy import pin_default_context
 from comptoir.firms.models import Firm, FirmMembership
 
@@ -138,7 +139,7 @@ def _add_at_once(
         accepted_at=timezone.now(),
     )
     membership = _join(user=user, company=company, role=role, actor=actor)
-    transaction.on_commit(lambda: send_access_notice.enqueue(invitation.pk))
+    transaction.on_commit(lambda: send_access_notice.enqueue(invitation.pk, **carried()))
     return invitation, membership
 
 

@@ -7,12 +7,15 @@ from what their request handed them (:func:`carried`, :func:`bound`).
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -61,3 +64,15 @@ def bound(*, request: str | None = None, delivery: int | None = None) -> Iterato
     finally:
         for variable, token in reversed(tokens):
             variable.reset(token)
+
+
+def carries_request_id(func: Callable[..., T]) -> Callable[..., T]:
+    """For a task function: accept the ``request_id`` that :func:`carried` hands over and
+    bind it while the task runs (under ``@task()``: ``@task() @carries_request_id def ...``)."""
+
+    @functools.wraps(func)
+    def run(*args: Any, request_id: str | None = None, **kwargs: Any) -> T:
+        with bound(request=request_id):
+            return func(*args, **kwargs)
+
+    return run
