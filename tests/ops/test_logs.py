@@ -124,3 +124,24 @@ def test_the_text_formatter_shows_the_request_id():
     record.request_id = "abc"
 
     assert TextFormatter().format(record).endswith(" INFO comptoir.x [abc] hello")
+
+
+def test_a_log_line_never_loads_the_user(captured, rf, firm_admin, django_assert_num_queries):
+    from django.http import HttpResponse
+    from django.utils.functional import SimpleLazyObject
+
+    from comptoir.ops.middleware import RequestIdMiddleware
+
+    loaded = []
+
+    def view(request):
+        with django_assert_num_queries(0):
+            logging.getLogger("comptoir.test").info("before anyone looked at the user")
+        return HttpResponse("ok")
+
+    request = rf.get("/")
+    request.user = SimpleLazyObject(lambda: loaded.append(1) or firm_admin)
+    RequestIdMiddleware(view)(request)
+
+    (line,) = captured()
+    assert loaded == [] and "user_id" not in line

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.functional import LazyObject, empty
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
@@ -24,9 +25,21 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 _NOT_DATA = ("request", "server_time", "socket", "taskName", "status_code", "color_message")
 
 
+def _known_user(request):
+    """The request's user if something already loaded it; never loads it (a query)."""
+    user = getattr(request, "_cached_user", None)  # what AuthenticationMiddleware's lazy user set
+    if user is not None:
+        return user
+    user = request.__dict__.get("user")  # the API's token auth sets a real user
+    if isinstance(user, LazyObject):
+        wrapped = user.__dict__.get("_wrapped", empty)
+        return None if wrapped is empty else wrapped
+    return user
+
+
 def _request_ids(request) -> tuple[int | None, int | None]:
     """(user id, firm id) of a request, only if already known: never a query for a log line."""
-    user = getattr(request, "_cached_user", None) or request.__dict__.get("user")
+    user = _known_user(request)
     user_pk = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     tenant = getattr(request, "_comptoir_tenant", None) or getattr(
         request, "_comptoir_api_tenant", None
