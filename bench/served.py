@@ -9,6 +9,7 @@ cap, and returns the latencies and any error. Nothing here fails on timing: only
 status other than 200, a refused connection) is a failure.
 """
 
+import io
 import os
 import signal
 import socket
@@ -90,7 +91,8 @@ class Server:
 
         if "serve" in get_commands():
             self.via = "comptoir serve"
-            call_command("build", verbosity=0)  # static files into the bench's own STATIC_ROOT
+            # The static files into the bench's own STATIC_ROOT, the .mo files if out of date.
+            call_command("build", verbosity=0, stdout=io.StringIO())
             env.update(
                 {"HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(self.workers)}
             )

@@ -184,7 +184,6 @@ def target_user_count() -> int:
 class BackupResult:
     path: Path
     manifest: dict[str, Any]
-    database_bytes: int = 0
     missing_files: list[str] = field(default_factory=list)
 
 
@@ -200,7 +199,7 @@ def _snapshot_database(workdir: Path, say: Say) -> tuple[Path, str, dict[str, An
         try:
             copy = sqlite3.connect(target)
             try:
-                source.backup(copy)  # one step: a consistent snapshot, writers wait meanwhile
+                source.backup(copy)  # one step, one read transaction: a consistent snapshot
             finally:
                 copy.close()
         except sqlite3.Error as error:
