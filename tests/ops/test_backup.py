@@ -324,6 +324,27 @@ def test_backups_kept_inside_media_root_are_not_archived_again(template, tmp_pat
     assert first.exists()
 
 
+def test_keep_deletes_all_but_the_newest_archives_and_nothing_else(sqlite_backup, tmp_path):
+    env, _before, _archive = sqlite_backup
+    output = tmp_path / "backups"
+    output.mkdir()
+    (output / "notes.txt").write_text("mine")
+    old = output / "comptoir-backup-20200101T000000Z.tar.gz"
+    old.write_bytes(b"an old archive")
+    os.utime(old, (1_577_836_800, 1_577_836_800))
+    first = back_up(env, output)
+
+    out = ok(comptoir(env, "backup", "--output", str(output), "--keep", "2"))
+
+    newest = Path(out.strip().splitlines()[-1])
+    assert f"Deleted the older archive {old.name}." in out
+    assert sorted(p.name for p in output.iterdir()) == sorted(
+        [first.name, newest.name, "notes.txt"]
+    )
+    line = refused(comptoir(env, "backup", "--output", str(output), "--keep", "0"))
+    assert line == "CommandError: --keep must be at least 1."
+
+
 def test_with_s3_the_archive_says_where_the_files_are(template, tmp_path):
     env = environment(tmp_path / "var", S3_BUCKET="comptoir-documents", S3_PREFIX="cabinet/")
     installed(env, template)

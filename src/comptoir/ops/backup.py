@@ -376,3 +376,23 @@ def _create_backup(output_dir: Path, say: Say) -> BackupResult:
         if partial.exists():
             partial.unlink()
     return BackupResult(path=final, manifest=manifest, missing_files=missing)
+
+
+def prune_backups(output_dir: Path, *, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest archives of ``output_dir``; returns those deleted.
+
+    Only files named like ours (``comptoir-backup-*.tar.gz``) are considered, newest first by
+    modification time (two archives of the same second sort wrongly by name).
+    """
+    if keep < 1:
+        raise BackupError("--keep must be at least 1.")
+    archives = sorted(
+        (path for path in Path(output_dir).glob("comptoir-backup-*.tar.gz") if path.is_file()),
+        key=lambda path: (path.stat().st_mtime_ns, path.name),
+        reverse=True,
+    )
+    deleted = []
+    for path in archives[keep:]:
+        path.unlink(missing_ok=True)
+        deleted.append(path)
+    return deleted
