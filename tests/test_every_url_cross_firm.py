@@ -35,6 +35,9 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8"
 NO_TENANT_OBJECT = {
     "set_language",  # Django's language switch
     "companies:invitation_accept",  # a secret link, not an id (tests/test_pages_accounts.py)
+    # django-allauth's secret links (tests/accounts/test_password_reset.py)
+    "account_reset_password_from_key",
+    "account_confirm_email",  # e-mail verification is off: the invitation proved the address
 }
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth's sessions page ("il y a 3 minutes")
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -76,6 +77,13 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    # Identity (issue 9): django-allauth's e-mail login, password reset and change, login
+    # throttling, sessions list, two-factor (mfa) and per-firm single sign-on (socialaccount).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.usersessions",
     "comptoir.core",
     "comptoir.accounts",
     "comptoir.firms",
@@ -100,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -145,7 +155,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:start"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -155,6 +168,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-allauth (see accounts/adapter.py): e-mail login, no username, no open sign-up (people
+# come in by invitation only), no e-mail verification (the invitation link proved the
+# address). Pages keep our URLs (/connexion/, /deconnexion/, /mot-de-passe-oublie/); the rest
+# lives under /compte/ with our templates (templates/account/, templates/mfa/...).
+ACCOUNT_ADAPTER = "comptoir.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "comptoir.accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the user stays in; their other sessions end
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # a link, single-use (Django's token)
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Comptoir · "
+ACCOUNT_PREVENT_ENUMERATION = True
+# Throttling (a cache shared by every web process, see CACHES): wrong passwords per client IP
+# and per address, password-reset requests, the login form itself. Over a limit: HTTP 429.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("LOGIN_FAILURE_LIMITS", "10/m/ip,20/15m/key"),
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+}
 if MODE == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -228,6 +268,7 @@ TILE_ALLOW_LOCAL_ADDRESSES = env_bool("TILE_ALLOW_LOCAL_ADDRESSES", MODE == "dem
 
 # The address people open, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if SITE_URL.startswith("http://") else "https"
 
 # Background work: django-tasks. Database backend by default; RQ on Redis when asked.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if MODE == "test" else "database")
@@ -246,6 +287,20 @@ else:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}"
     )
+
+# Cache: what every web process must share (login throttling counts, allauth's rate limits).
+# The database by default (table created by migration accounts 0004), Redis when REDIS_URL
+# is set.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "comptoir_cache",
+        }
+    )
+}
 
 # Invitations
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1, unit="days")

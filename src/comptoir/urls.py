@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("comptoir.accounts.urls")),
+    path("", include("comptoir.accounts.urls_allauth")),  # django-allauth
     path("", include("comptoir.companies.urls")),
     path("", include("comptoir.store.urls")),
     path("", include("comptoir.assignments.urls")),

@@ -1,24 +1,33 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.core.forms import ServiceForm
 
 
-class LoginForm(AuthenticationForm):
-    """Log in by e-mail; addresses are stored lower-case, so any spelling works."""
+class LoginForm(AllauthLoginForm):
+    """Log in by e-mail through django-allauth (its throttling, two-factor and sessions).
 
-    username = forms.EmailField(
-        label=_("E-mail address"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
-    )
+    The address field keeps the name ``username`` it always had on /connexion/ (scripts,
+    password managers and tests post it); addresses are stored lower-case, so any spelling
+    works."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.label_suffix = ""
+        self.fields["login"] = forms.EmailField(
+            label=_("E-mail address"),
+            widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        )
+        self.fields["password"].label = _("Password")
+        self.fields["password"].help_text = ""
+        self.order_fields(["login", "password"])
 
-    def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+    def add_prefix(self, field_name: str) -> str:
+        return super().add_prefix("username" if field_name == "login" else field_name)
+
+    def clean_login(self) -> str:
+        return self.cleaned_data["login"].strip().lower()
 
 
 class ProfileForm(ServiceForm):

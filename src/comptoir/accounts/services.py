@@ -182,6 +182,10 @@ def invitation_set_password(*, user: User, password: str, full_name: str = "") -
     if full_name.strip():
         user.full_name = full_name.strip()[:150]
     user.save(update_fields=["password", "full_name", "updated_at"])
+    # The invitation's link proved the address: allauth's reset and two-factor rely on it.
+    from comptoir.accounts.identity import email_address_ensure
+
+    email_address_ensure(user=user)
 
 
 def invitation_claim(*, invitation: Invitation) -> None:

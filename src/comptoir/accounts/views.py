@@ -3,32 +3,52 @@
 Accepting an invitation makes a membership: it lives with the memberships, in
 ``companies.views_invitations``."""
 
+from http import HTTPStatus
+
+from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from comptoir.accounts import selectors, services
-from comptoir.accounts.forms import LoginForm, ProfileForm, TokenForm
+from comptoir.accounts.forms import ProfileForm, TokenForm
 from comptoir.core.errors import NotFound
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(allauth_views.LoginView):
+    """django-allauth's login (its throttling, the two-factor step, the sessions list) on our
+    page: /connexion/, our template, our wording. Too many failures answer HTTP 429."""
+
     template_name = "accounts/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code="too_many_login_attempts"):
+            response.status_code = HTTPStatus.TOO_MANY_REQUESTS
+        return response
 
 
-class LogoutView(auth_views.LogoutView):
-    """POST only (Django's default); says goodbye on the login page."""
+@method_decorator(csrf_protect, name="dispatch")
+class LogoutView(View):
+    """POST only; ends the session through allauth (audited) and says goodbye on the login
+    page."""
+
+    http_method_names = ["post", "options"]
 
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            get_adapter(request).logout(request)
         messages.info(request, _("You are logged out."))
-        return response
+        return redirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
 
 
 def _settings_page(request, *, profile_form=None, token_form=None, new_key=None, status=200):

@@ -1,0 +1,61 @@
+"""Our django-allauth account adapter: invitation-only, French messages, our client IP.
+
+People never sign up on their own: a firm invites them (``companies.invitations``), the
+invitation's link proves their address, and they choose a password there. So open sign-up is
+off and e-mail verification is not asked for; every login gets a verified primary
+``EmailAddress`` row (what allauth's password reset and two-factor expect).
+
+The adapter is also the seam where identity events reach the audit log (``accounts.identity``):
+allauth calls ``login``, ``authentication_failed`` and ``logout`` on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core.request_context import ip_from_request
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # Django's wording, which the login page always used (and tests read).
+        "email_password_mismatch": _(
+            "Please enter a correct e-mail address and password. Note that both fields may be "
+            "case-sensitive."
+        ),
+        "too_many_login_attempts": _(
+            "Too many failed login attempts. For your security, logging in is paused for a "
+            "few minutes: try again later, or reset your password."
+        ),
+    }
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # REMOTE_ADDR, or X-Forwarded-For when it comes from a proxy in TRUSTED_PROXIES.
+        return ip_from_request(request) or "0.0.0.0"  # noqa: S104 (a key, never bound)
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        from comptoir.accounts import identity
+
+        super().login(request, user)
+        identity.logged_in(user=user)
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        from comptoir.accounts import identity
+
+        identity.login_failed(email=credentials.get("email") or "")
+
+    def logout(self, request: HttpRequest) -> None:
+        from comptoir.accounts import identity
+
+        user = request.user if request.user.is_authenticated else None
+        super().logout(request)
+        if user is not None:
+            identity.logged_out(user=user)
