@@ -38,6 +38,12 @@ NO_TENANT_OBJECT = {
     # django-allauth's secret links (tests/accounts/test_password_reset.py)
     "account_reset_password_from_key",
     "account_confirm_email",  # e-mail verification is off: the invitation proved the address
+    # Public sign-in addresses, used before any login; a firm without an enabled SSO answers
+    # 404 (tests/sso/test_sso_flow.py)
+    "sso:firm_login",
+    "sso:firm_login_start",
+    "openid_connect_login",
+    "openid_connect_callback",
 }
 
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",  # per-firm SSO (comptoir.sso)
     "allauth.usersessions",
     "comptoir.core",
     "comptoir.accounts",
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "comptoir.assignments",
     "comptoir.documents",
     "comptoir.deliveries",
+    "comptoir.sso",
     "comptoir.ops",
 ]
 
@@ -195,6 +197,16 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Single sign-on per firm (comptoir.sso): allauth's OpenID Connect provider, one SocialApp per
+# firm made by the firm's settings (no secret in it: the adapter decrypts ours). Sign-up only
+# through the adapter's rules (a verified domain); PKCE always; no provider tokens kept.
+SOCIALACCOUNT_ADAPTER = "comptoir.sso.adapter.FirmSocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
 if MODE == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("comptoir.accounts.urls")),
     path("", include("comptoir.accounts.urls_allauth")),  # django-allauth
+    path("", include("comptoir.sso.urls")),  # single sign-on per firm
     path("", include("comptoir.companies.urls")),
     path("", include("comptoir.store.urls")),
     path("", include("comptoir.assignments.urls")),

@@ -52,6 +52,23 @@ class AccountAdapter(DefaultAccountAdapter):
 
         identity.login_failed(email=credentials.get("email") or "")
 
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        # Any login but a firm's single sign-on (a passkey, say) passes the same checks as the
+        # password form (``LoginForm.clean``): a firm that requires SSO gets it.
+        if "sociallogin" not in (kwargs.get("signal_kwargs") or {}):
+            from allauth.account.internal.stagekit import clear_login
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            from comptoir.accounts.login_checks import login_refusal
+
+            refusal = login_refusal(user=user)
+            if refusal:
+                clear_login(request)
+                messages.error(request, refusal)
+                return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)
+
     def logout(self, request: HttpRequest) -> None:
         from comptoir.accounts import identity
 

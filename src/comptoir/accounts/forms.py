@@ -29,6 +29,18 @@ class LoginForm(AllauthLoginForm):
     def clean_login(self) -> str:
         return self.cleaned_data["login"].strip().lower()
 
+    def clean(self):
+        cleaned = super().clean()
+        user = getattr(self, "user", None)
+        if user is not None:
+            from comptoir.accounts.login_checks import login_refusal
+
+            refusal = login_refusal(user=user)  # a firm that requires SSO, say
+            if refusal:
+                self.user = None
+                raise forms.ValidationError(refusal, code="sso_required")
+        return cleaned
+
 
 class ProfileForm(ServiceForm):
     full_name = forms.CharField(

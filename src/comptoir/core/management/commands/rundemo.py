@@ -16,6 +16,7 @@ from django.db import connections
 from django.urls import reverse
 
 from comptoir.core.demo.data import DEMO_PASSWORD
+from comptoir.core.demo.oidc_provider import OidcSink  # Fiducia Conseil's identity provider
 from comptoir.core.demo.seed import logins_table
 from comptoir.core.demo.sinks import DEMO_SINKS, Sink, port_is_free
 from comptoir.core.demo.supervisor import Stop, Supervisor, comptoir_argv, raise_stop_on_signals
@@ -112,7 +113,7 @@ class Command(BaseCommand):
         supervisor = Supervisor(env=env, write=self._write_line)
         sinks: list[Sink] = []
         try:
-            for sink_class in [*DEMO_SINKS, ReceiverSink]:
+            for sink_class in [*DEMO_SINKS, ReceiverSink, OidcSink]:
                 sink = sink_class()
                 notify = _prefixed(supervisor, sink.name)
                 env.update(sink.start(var_dir=settings.VAR_DIR, notify=notify))

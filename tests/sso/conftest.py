@@ -1,0 +1,1 @@
+from tests.oidc import oidc_server  # noqa: F401 (a fixture)
