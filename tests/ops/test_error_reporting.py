@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.test import Client
 
-from tests.subprocess_env import clean_env
+from tests.subprocess_env import clean_env, run_comptoir
 
 
 def test_admins_get_an_email_for_a_server_error(settings, db):
@@ -88,7 +88,10 @@ def test_sentry_gets_the_error_without_personal_data(tmp_path, sentry_server):
         COMPTOIR_MODE="test",
         SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
         ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
+    migrated = run_comptoir("migrate", "-v0", env={**env, "SENTRY_DSN": ""})
+    assert migrated.returncode == 0, migrated.stderr
 
     result = subprocess.run(
         [sys.executable, "-c", _FAIL_ONCE],
