@@ -41,10 +41,10 @@ from comptoir.sso.models import (
 OIDC_PROVIDER = "openid_connect"
 MAX_DOMAINS = 20
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-DEFAULT_NAMES = {
-    ProviderKind.ENTRA: "Microsoft",
-    ProviderKind.GOOGLE: "Google",
-    ProviderKind.OIDC: "",
+DEFAULT_NAMES: dict[str, str] = {
+    ProviderKind.ENTRA.value: "Microsoft",
+    ProviderKind.GOOGLE.value: "Google",
+    ProviderKind.OIDC.value: "",
 }
 
 
@@ -176,7 +176,11 @@ def identity_provider_save(
         raise ValidationFailed(
             _("This client secret is too long."), code="bad_secret", field="client_secret"
         )
-    name = " ".join((display_name or "").split())[:40] or DEFAULT_NAMES.get(kind, "")
+    name = (
+        " ".join((display_name or "").split())[:40]
+        or (existing.display_name if existing is not None and existing.kind == kind else "")
+        or DEFAULT_NAMES.get(kind, "")
+    )
     if not name:
         raise ValidationFailed(
             _("Enter the name to show on the button (“Se connecter avec …”)."),

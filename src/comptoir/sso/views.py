@@ -111,7 +111,7 @@ def discover(request):
     if email and form.is_valid():
         idp = selectors.identity_provider_for_email(form.cleaned_data["email"])
         if idp is not None:
-            query = {"email": form.cleaned_data["email"]}
+            query = {"email": form.cleaned_data["email"].lower()}
             next_url = data.get("next") or ""
             if next_url and _safe_next(request, next_url):
                 query["next"] = next_url
@@ -151,7 +151,7 @@ def firm_login(request, slug: str):
         "sso/firm_login.html",
         {
             "identity_provider": idp,
-            "firm": idp.firm,
+            "sso_firm": idp.firm,
             "email": (request.GET.get("email") or "")[:254],
             "next": next_url if next_url and _safe_next(request, next_url) else "",
         },
