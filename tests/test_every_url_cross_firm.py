@@ -7,8 +7,10 @@ endpoint without a case here fails ``test_every_page_url_has_a_case`` or
 
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -26,6 +28,7 @@ from tests.factories import (
     FirmMembershipFactory,
     uploaded_file,
 )
+from tests.passkeys import passkey_create
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +66,7 @@ class OtherFirm:
     document: object
     delivery: Delivery
     invitation: object
+    passkey_id: int = 0
 
 
 @pytest.fixture
@@ -129,7 +133,10 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
     invitation = company_member_invite(
         actor=admin, company=company, email="invitee@other.test", role="invite"
     ).invitation
+    # A passkey of theirs (two-factor pages: /compte/2fa/webauthn/keys/<pk>/...).
+    passkey = passkey_create(admin, name="Leur clé")
     return OtherFirm(
+        passkey_id=passkey.pk,
         invitation=invitation,
         company=company,
         member=member,
@@ -189,19 +196,34 @@ def _page_cases(t: OtherFirm) -> dict[str, dict]:
         "documents:download": {"pk": t.document.pk, "number": 1},
         "deliveries:resend": {"pk": t.delivery.pk},
         "deliveries:version_history": {"pk": t.document.pk, "number": 1},
+        "mfa_remove_webauthn": {"pk": t.passkey_id},
+        "mfa_edit_webauthn": {"pk": t.passkey_id},
     }
 
 
-def _named_patterns(resolver=None, namespace=""):
+class _Nested:
+    """A pattern inside an include() whose own path takes parameters (allauth's
+    ``keys/<int:pk>/`` + ``remove/``): it takes those parameters too."""
+
+    def __init__(self, pattern: URLPattern, parameters: dict):
+        groups = {**parameters, **pattern.pattern.regex.groupindex}
+        self.pattern = SimpleNamespace(regex=SimpleNamespace(groupindex=groups))
+
+
+def _named_patterns(resolver=None, namespace="", parameters=None):
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             if str(pattern.pattern).startswith(("admin/", "api/")):
                 continue
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _named_patterns(pattern, inner)
+            inherited = {**(parameters or {}), **pattern.pattern.regex.groupindex}
+            yield from _named_patterns(pattern, inner, inherited)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", pattern
+            yield (
+                f"{namespace}{pattern.name}",
+                (_Nested(pattern, parameters) if parameters else pattern),
+            )
 
 
 def _pages_with_parameters():
@@ -259,6 +281,7 @@ def test_every_page_answers_404_with_another_firms_objects(theirs, our_users):
     assert CompanyAssignment.objects.filter(pk=theirs.assignment.pk).exists()
     theirs.invitation.refresh_from_db()
     assert theirs.invitation.is_open  # neither revoked, accepted nor declined by us
+    assert Authenticator.objects.filter(pk=theirs.passkey_id).exists()
 
 
 # --- API ------------------------------------------------------------------------------------

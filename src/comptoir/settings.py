@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A firm that requires two-factor: its users without one are led to set it up (mfa.py).
+    "comptoir.accounts.mfa.TwoFactorRequiredMiddleware",
     "comptoir.core.middleware.ClientIpMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # stays last
 ]
@@ -197,6 +199,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Two-factor (allauth.mfa, see accounts/mfa.py): an authenticator app (TOTP) with recovery
+# codes, and passkeys (WebAuthn) as a second factor or to log in without a password. The TOTP
+# secret and the recovery codes' seed are encrypted like our other secrets (core/crypto.py).
+# WebAuthn needs a secure context: HTTPS, or http://localhost (not 127.0.0.1, an IP address
+# cannot be a relying party): fido2 accepts both without MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN,
+# which would switch off its origin check, so it stays off everywhere.
+MFA_ADAPTER = "comptoir.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Comptoir"
+MFA_TOTP_TOLERANCE = 1  # the code before and after too: phones' clocks drift a little
+MFA_RECOVERY_CODE_COUNT = 10
 # Single sign-on per firm (comptoir.sso): allauth's OpenID Connect provider, one SocialApp per
 # firm made by the firm's settings (no secret in it: the adapter decrypts ours). Sign-up only
 # through the adapter's rules (a verified domain); PKCE always; no provider tokens kept.

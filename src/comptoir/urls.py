@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("comptoir.accounts.urls")),
+    # Our wrappers of a few of allauth's two-factor pages, at the same paths: before allauth.
+    path("", include("comptoir.accounts.mfa_urls")),
     path("", include("comptoir.accounts.urls_allauth")),  # django-allauth
     path("", include("comptoir.sso.urls")),  # single sign-on per firm
     path("", include("comptoir.companies.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("", include("comptoir.documents.urls")),
     path("", include("comptoir.deliveries.urls")),
     path("", include("comptoir.audit.urls")),
+    path("", include("comptoir.firms.urls")),
     path("", include("comptoir.core.urls")),
 ]
 # Uploaded files are never served from MEDIA_URL: documents, logos and firm branding each go

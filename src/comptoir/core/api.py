@@ -133,8 +133,27 @@ def api_context(request: HttpRequest) -> TenantContext:
     )
     if context is None:
         raise Forbidden(_("Your account belongs to no firm and no company yet."), code="no_context")
+    require_two_factor_if_asked(request, context)
     request._comptoir_api_tenant = context  # type: ignore[attr-defined]
     return context
+
+
+def require_two_factor_if_asked(request: HttpRequest, context: TenantContext) -> None:
+    """A firm that requires two-factor ("Exiger la double authentification") shows nothing of
+    its own until the user has a second factor: 403 ``two_factor_required`` (a query only for
+    those firms)."""
+    if not (context.is_firm and context.firm.require_two_factor):
+        return
+    from comptoir.firms.selectors import user_has_two_factor
+
+    if not user_has_two_factor(request.user):
+        raise Forbidden(
+            _(
+                "Your firm requires two-factor authentication: set it up in My account → "
+                "Two-factor authentication, then try again."
+            ),
+            code="two_factor_required",
+        )
 
 
 def firm_context(request: HttpRequest, *, admin: bool = False) -> TenantContext:

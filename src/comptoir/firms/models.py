@@ -19,6 +19,10 @@ class Firm(TimeStampedModel):
         _("brand colour"), max_length=7, default="#1d4ed8", validators=[hex_colour]
     )
     logo = models.ImageField(_("logo"), upload_to="firm-logos/", blank=True)
+    # "Exiger la double authentification": the firm's own users (firm memberships, not its
+    # clients' users) must have an authenticator app or a passkey; until they do, every page
+    # leads them to set one up and the API answers 403 ``two_factor_required``.
+    require_two_factor = models.BooleanField(_("require two-factor authentication"), default=False)
 
     class Meta:
         verbose_name = _("firm")

@@ -1,0 +1,208 @@
+"""Two-factor authentication with django-allauth's ``mfa``: TOTP, recovery codes, passkeys.
+
+- ``MFAAdapter``: the TOTP secret and the recovery codes' seed are kept Fernet-encrypted
+  (``core.crypto``, like the apps' secrets); our issuer and relying-party name.
+- The rule "Exiger la double authentification" (``firms.Firm.require_two_factor``):
+  ``two_factor_setup_needed`` says whether the request's firm context requires a second factor
+  that the user does not have; ``TwoFactorRequiredMiddleware`` then leads every page to the
+  set-up page, and the API (``core.api.api_context``) answers 403 ``two_factor_required``.
+- The audit log: a factor set up, removed, or recovery codes regenerated is recorded in every
+  firm the user belongs to (``two_factor_audit``), from allauth's signals (allauth's views do
+  the writes; its signals are its documented hook).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from comptoir.core.crypto import decrypt_str, encrypt_str
+
+SITE_NAME = "Comptoir"
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": gettext_lazy(
+            "This code is not right: type the 6 digits your app shows now, or a recovery code."
+        ),
+        "cannot_delete_authenticator": gettext_lazy(
+            "Your firm requires two-factor authentication: add another authenticator app or "
+            "passkey before removing this one."
+        ),
+    }
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_str(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_str(encrypted_text)
+
+    def get_totp_issuer(self) -> str:
+        return SITE_NAME
+
+    def _get_site_name(self) -> str:
+        return SITE_NAME
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """The last authenticator app or passkey of a user whose firm requires two-factor
+        stays: they would be locked out of their firm's pages at once."""
+        from comptoir.firms.selectors import SECOND_FACTOR_TYPES
+
+        if authenticator.type not in SECOND_FACTOR_TYPES:
+            return True
+        others = authenticator.__class__.objects.filter(
+            user_id=authenticator.user_id, type__in=SECOND_FACTOR_TYPES
+        ).exclude(pk=authenticator.pk)
+        if others.exists():
+            return True
+        return not _firms_requiring(authenticator.user)
+
+
+def _firms_requiring(user) -> bool:
+    from comptoir.firms.models import FirmMembership
+
+    return FirmMembership.objects.filter(user=user, firm__require_two_factor=True).exists()
+
+
+# --- the rule -------------------------------------------------------------------------------
+
+
+def two_factor_setup_needed(request: HttpRequest) -> bool:
+    """Whether the page request acts in a firm that requires two-factor of a user without it.
+
+    No query beyond the tenant's (computed for every page anyway) unless the firm requires it.
+    """
+    from comptoir.core.tenancy import get_tenant
+    from comptoir.firms.selectors import firm_requires_two_factor_of
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    context = get_tenant(request)
+    if context is None or not context.is_firm:
+        return False
+    return firm_requires_two_factor_of(user, context.firm)
+
+
+# Pages a user who must set up two-factor may still open: the set-up pages themselves (and
+# allauth's confirmation of the password they ask for), leaving, the language and the context.
+ALLOWED_URL_NAMES = frozenset(
+    {
+        "account_logout",
+        "accounts:logout",
+        "account_login",
+        "accounts:login",
+        "account_reauthenticate",
+        "set_language",
+        "core:switch_context",
+        "core:firm_logo",
+    }
+)
+
+
+class TwoFactorRequiredMiddleware:
+    """Leads a firm user whose firm requires two-factor to the set-up page until they have a
+    factor (after their login, and on any page). The API answers for itself (403)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or request.path.startswith(("/api/", "/static/", "/admin/")):
+            return None
+        name = match.view_name
+        if name in ALLOWED_URL_NAMES or (match.url_name or "").startswith("mfa_"):
+            return None
+        if not two_factor_setup_needed(request):
+            return None
+        return _to_setup(request)
+
+
+def _to_setup(request: HttpRequest) -> HttpResponse:
+    url = reverse("mfa_index")
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    messages.warning(request, required_message(), fail_silently=True)
+    return HttpResponseRedirect(url)
+
+
+def required_message() -> str:
+    return _(
+        "Your firm requires two-factor authentication: set up an authenticator app or a "
+        "passkey to continue."
+    )
+
+
+# --- the audit log --------------------------------------------------------------------------
+
+
+def _user_firms(user) -> list:
+    """Every firm the user belongs to: as one of its users, or through a client company."""
+    from comptoir.companies.models import CompanyMembership
+    from comptoir.firms.models import Firm, FirmMembership
+
+    ids = set(FirmMembership.objects.filter(user=user).values_list("firm_id", flat=True))
+    ids |= set(
+        CompanyMembership.objects.filter(user=user).values_list("company__firm_id", flat=True)
+    )
+    return list(Firm.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def two_factor_audit(*, user, action: str, details: dict[str, Any] | None = None) -> None:
+    """An identity event of ``user`` (no single firm): one audit event in each of their firms."""
+    from comptoir.audit.services import audit_record
+
+    if user is None or not user.pk:
+        return
+    with transaction.atomic():
+        for firm in _user_firms(user):
+            audit_record(firm=firm, actor=user, action=action, target=user, details=details)
+
+
+def _details(authenticator) -> dict[str, Any]:
+    details: dict[str, Any] = {"type": authenticator.type}
+    if authenticator.type == "webauthn":
+        wrapped = authenticator.wrap()
+        details["name"] = wrapped.name
+        details["passkey"] = bool(wrapped.is_passwordless)
+    return details
+
+
+def on_authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
+    two_factor_audit(user=user, action="two_factor.added", details=_details(authenticator))
+
+
+def on_authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
+    two_factor_audit(user=user, action="two_factor.removed", details=_details(authenticator))
+
+
+def on_authenticator_reset(sender, request, user, authenticator, **kwargs) -> None:
+    two_factor_audit(
+        user=user, action="two_factor.recovery_codes_regenerated", details=_details(authenticator)
+    )
+
+
+def connect_signals() -> None:
+    """Called once from ``AccountsConfig.ready``."""
+    from allauth.mfa import signals
+
+    signals.authenticator_added.connect(on_authenticator_added, dispatch_uid="comptoir-2fa-add")
+    signals.authenticator_removed.connect(
+        on_authenticator_removed, dispatch_uid="comptoir-2fa-remove"
+    )
+    signals.authenticator_reset.connect(on_authenticator_reset, dispatch_uid="comptoir-2fa-reset")
