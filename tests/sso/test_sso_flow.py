@@ -223,3 +223,27 @@ def test_the_provider_refuses_a_request_without_pkce(oidc_server):
     )
     assert answer.status_code == 302
     assert "error=invalid_request" in answer.headers["Location"]
+
+
+def test_connecting_the_provider_to_a_logged_in_account_is_refused(client, firm, idp_setup):
+    """allauth's "connect" process would let a firm's provider vouch for whoever is logged in."""
+    provider, idp = idp_setup
+    someone = FirmMembershipFactory(firm=firm, user__email="zoe@cabinet-a.test").user
+    provider.add_user(someone.email, IDP_PASSWORD)
+    client.force_login(someone)
+    start = client.post(f"/compte/oidc/{idp.provider_id}/login/", {"process": "connect"})
+    assert start.status_code == 302
+    import requests
+
+    authorize = start["Location"]
+    params = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    login = requests.post(
+        provider.issuer + "/authorize",
+        data={**params, "email": someone.email, "password": IDP_PASSWORD},
+        allow_redirects=False,
+        timeout=5,
+    )
+    back = urlsplit(login.headers["Location"])
+    response = client.get(f"{back.path}?{back.query}")
+    assert response.status_code == 403
+    assert not SocialAccount.objects.filter(user=someone).exists()

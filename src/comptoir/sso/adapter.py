@@ -86,6 +86,10 @@ class FirmSocialAccountAdapter(DefaultSocialAccountAdapter):
         idp = identity_provider_by_provider_id(sociallogin.account.provider)
         if idp is None or not idp.enabled:
             raise _refused(request, None, _("This single sign-on is not available."))
+        if sociallogin.state.get("process") not in (None, "login"):
+            # Only signing in: no "connect this provider to my account" (a firm's provider
+            # would then vouch for whoever is logged in) nor allauth's bare redirect.
+            raise _refused(request, idp, _("This single sign-on is not available."))
         data = sociallogin.account.extra_data or {}
         id_token = data.get("id_token") or {}
         userinfo = data.get("userinfo") or {}

@@ -440,6 +440,8 @@ def authorization_endpoint(idp: FirmIdentityProvider) -> str | None:
     import requests
     from django.core.cache import cache
 
+    if idp.kind != ProviderKind.OIDC:  # Microsoft's and Google's are on the issuer's origin
+        return None
     key = "sso:authorize:" + hashlib.sha256(idp.issuer.encode()).hexdigest()
     found = cache.get(key)
     if found is not None:
