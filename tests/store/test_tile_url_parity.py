@@ -144,6 +144,6 @@ def test_the_refusal_is_in_french_on_the_page(admin_page):
         {"name": "Box", "url": "http://192.168.1.1/", "audience": "both"},
     )
     assert response.status_code == 422
-    assert "« 192.168.1.1 » est une adresse de cet ordinateur ou d’un réseau local" in (
+    assert "« 192.168.1.1 » est une adresse de cet ordinateur ou d’un réseau local" in (  # noqa: RUF001
         response.content.decode()
     )
