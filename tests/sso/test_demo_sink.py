@@ -34,6 +34,8 @@ def test_the_demo_provider_connects_fiducia_and_signs_its_staff_in(
         assert idp.domains.get().is_verified
         assert "oidc" not in sink.describe() or sink.issuer in sink.describe()
         provider = sink.server.provider
+        client_of_demo = provider.clients[demo.DEMO_CLIENT_ID]
+        assert client_of_demo.redirect_uris == ["http://127.0.0.1:*", "http://localhost:*"]
         # The test client's host, as the demo's own addresses are registered.
         provider.add_client(demo.DEMO_CLIENT_ID, demo.DEMO_CLIENT_SECRET, ["http://testserver/*"])
         response, _ = sso_sign_in(

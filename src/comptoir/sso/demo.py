@@ -38,8 +38,10 @@ def configure_demo_provider(provider) -> bool:
     from comptoir.sso.models import FirmIdentityProvider, SsoDomain
     from comptoir.sso.services import _sync_social_app, identity_provider_save
 
-    for address in ("127.0.0.1", "localhost"):
-        provider.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, [f"http://{address}:*"])
+    # Any port of this machine: the demo's web server may run on another one (PORT=8001).
+    provider.add_client(
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ["http://127.0.0.1:*", "http://localhost:*"]
+    )
     for email, name in DEMO_PROVIDER_USERS:
         provider.add_user(email, DEMO_PASSWORD, name=name)
     firm = Firm.objects.filter(slug=DEMO_FIRM_SLUG).first()
