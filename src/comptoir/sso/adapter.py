@@ -100,6 +100,11 @@ class FirmSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         claims = {**userinfo, **id_token}
         raw_email = str(claims.get("email") or "")
+        if not raw_email and idp.kind == ProviderKind.ENTRA:
+            # Entra sends ``email`` only when the account has a mailbox address; the user
+            # principal name's domain is one the tenant had to verify.
+            upn = str(claims.get("preferred_username") or "")
+            raw_email = upn if "@" in upn else ""
         email = normalize_email(raw_email) if raw_email else ""
         verified = claims.get("email_verified")
         if sociallogin.is_existing:
