@@ -16,11 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.adapter import DefaultMFAAdapter
-from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from comptoir.core.crypto import decrypt_str, encrypt_str
@@ -137,15 +135,8 @@ def _to_setup(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
-    messages.warning(request, required_message(), fail_silently=True)
+    # The set-up page says why (``setup_required``): no message piling up on each redirect.
     return HttpResponseRedirect(url)
-
-
-def required_message() -> str:
-    return _(
-        "Your firm requires two-factor authentication: set up an authenticator app or a "
-        "passkey to continue."
-    )
 
 
 # --- the audit log --------------------------------------------------------------------------
