@@ -130,6 +130,8 @@ def test_set_up_an_authenticator_app_then_log_in_with_its_code(firm_admin):
     refused = second.post(reverse("mfa_authenticate"), {"code": "123456"})
     assert refused.status_code == 200
     assert "_auth_user_id" not in second.session
+    failed = AuditEvent.objects.get(action="identity.two_factor_failed")
+    assert failed.actor_id == firm_admin.pk and failed.details == {"type": "totp"}
     code = totp_now(secret)
     accepted = second.post(reverse("mfa_authenticate"), {"code": code})
     assert accepted.status_code == 302
@@ -202,7 +204,7 @@ def test_removing_a_factor_asks_to_confirm_first(firm_admin):
     removed = client.post(reverse("mfa_deactivate_totp"))
     assert removed.status_code == 302
     assert not Authenticator.objects.filter(user=firm_admin).exists()  # codes went with it
-    events = AuditEvent.objects.filter(action="two_factor.removed", actor=firm_admin)
+    events = AuditEvent.objects.filter(action="identity.two_factor_removed", actor=firm_admin)
     assert {event.details["type"] for event in events} == {"totp", "recovery_codes"}
     assert {event.ip_address for event in events} == {"127.0.0.1"}
 
@@ -217,13 +219,13 @@ def test_setting_up_and_removing_are_audited_in_each_of_the_users_firms(
     with django_capture_on_commit_callbacks(execute=True):  # allauth signals after commit
         activate_totp(client, user)
     for each in (firm, other_firm):
-        added = AuditEvent.objects.filter(firm=each, action="two_factor.added")
+        added = AuditEvent.objects.filter(firm=each, action="identity.two_factor_added")
         assert {e.details["type"] for e in added} == {"totp", "recovery_codes"}
         assert all(e.actor_id == user.pk and e.target_id == str(user.pk) for e in added)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("mfa_generate_recovery_codes")).status_code == 302
     assert AuditEvent.objects.filter(
-        firm=other_firm, action="two_factor.recovery_codes_regenerated"
+        firm=other_firm, action="identity.recovery_codes_regenerated"
     ).exists()
 
 
@@ -366,3 +368,34 @@ def test_a_firm_user_of_a_requiring_firm_may_still_work_for_another_firms_client
     api = api_as(julie, HTTP_X_COMPTOIR_COMPANY=str(company.pk))
     assert api.get(f"/companies/{company.pk}/users").status_code == 200
     assert api_as(julie).get("/companies").status_code == 403
+
+
+def test_a_colleagues_passkey_is_404_even_after_confirming(firm, firm_admin, firm_collaborator):
+    from tests.passkeys import passkey_create
+
+    theirs = passkey_create(firm_collaborator)
+    client = Client()
+    log_in(client, firm_admin)
+    confirm_password(client)
+    for name in ("mfa_remove_webauthn", "mfa_edit_webauthn"):
+        url = reverse(name, kwargs={"pk": theirs.pk})
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"name": "Volée"}).status_code == 404
+    too_big = "/compte/2fa/webauthn/keys/99999999999999999999999/remove/"
+    assert client.get(too_big).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.data["name"] == "Clé de test"
+
+
+def test_the_security_page_lists_members_in_a_bounded_number_of_queries(
+    firm, firm_admin, django_assert_max_num_queries
+):
+    client = client_for(firm_admin)
+    url = reverse("firms:security")
+    client.get(url)
+    FirmMembershipFactory.create_batch(2, firm=firm)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    FirmMembershipFactory.create_batch(15, firm=firm)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).content.decode().count("Non configurée") == 18

@@ -6,9 +6,10 @@
   ``two_factor_setup_needed`` says whether the request's firm context requires a second factor
   that the user does not have; ``TwoFactorRequiredMiddleware`` then leads every page to the
   set-up page, and the API (``core.api.api_context``) answers 403 ``two_factor_required``.
-- The audit log: a factor set up, removed, or recovery codes regenerated is recorded in every
-  firm the user belongs to (``two_factor_audit``), from allauth's signals (allauth's views do
-  the writes; its signals are its documented hook).
+- The audit log: a factor set up or removed, recovery codes regenerated, a wrong code after
+  the right password (``identity.two_factor_*``) is recorded in every firm the user belongs to
+  (``two_factor_audit``), from allauth's signals (allauth's views do the writes; its signals
+  are its documented hook).
 """
 
 from __future__ import annotations
@@ -175,17 +176,27 @@ def _details(authenticator) -> dict[str, Any]:
 
 
 def on_authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
-    two_factor_audit(user=user, action="two_factor.added", details=_details(authenticator))
+    two_factor_audit(user=user, action="identity.two_factor_added", details=_details(authenticator))
 
 
 def on_authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
-    two_factor_audit(user=user, action="two_factor.removed", details=_details(authenticator))
+    two_factor_audit(
+        user=user, action="identity.two_factor_removed", details=_details(authenticator)
+    )
 
 
 def on_authenticator_reset(sender, request, user, authenticator, **kwargs) -> None:
     two_factor_audit(
-        user=user, action="two_factor.recovery_codes_regenerated", details=_details(authenticator)
+        user=user, action="identity.recovery_codes_regenerated", details=_details(authenticator)
     )
+
+
+def on_authentication_failed(sender, request, user, authenticator, **kwargs) -> None:
+    """A wrong code after the right password: someone may know the password."""
+    details = {"type": authenticator.type}
+    if kwargs.get("reauthentication"):
+        details["reauthentication"] = True
+    two_factor_audit(user=user, action="identity.two_factor_failed", details=details)
 
 
 def connect_signals() -> None:
@@ -197,3 +208,6 @@ def connect_signals() -> None:
         on_authenticator_removed, dispatch_uid="comptoir-2fa-remove"
     )
     signals.authenticator_reset.connect(on_authenticator_reset, dispatch_uid="comptoir-2fa-reset")
+    signals.authentication_failed.connect(
+        on_authentication_failed, dispatch_uid="comptoir-2fa-failed"
+    )
