@@ -1,6 +1,9 @@
+import time
+
 import pytest
 from django.test import Client
 
+from comptoir.accounts.middleware import SEEN_KEY, STARTED_KEY
 from comptoir.accounts.services import token_create
 from comptoir.core.tenancy import SESSION_KEY, resolve_context
 from tests.factories import (
@@ -112,10 +115,12 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     context = resolve_context(user)
+    session = client.session
     if context is not None:
-        session = client.session
         session[SESSION_KEY] = context.key
-        session.save()
+    # Seen just now (accounts/middleware.py): the next page does not record the activity.
+    session[SEEN_KEY] = session[STARTED_KEY] = time.time()
+    session.save()
     return client
 
 

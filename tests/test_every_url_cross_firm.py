@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -67,6 +68,7 @@ class OtherFirm:
     delivery: Delivery
     invitation: object
     passkey_id: int = 0
+    session_id: int = 0  # one of their admin's sessions (allauth.usersessions)
 
 
 @pytest.fixture
@@ -76,6 +78,9 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
     company = CompanyFactory(firm=other_firm)
     member = CompanyMembershipFactory(company=company, role="administrateur").user
     token, _ = token_create(user=admin, name="theirs")
+    session = UserSession.objects.create(
+        user=admin, ip="203.0.113.9", session_key=f"theirs-{other_firm.pk}", user_agent="x"
+    )
     custom_app = App.objects.create(
         slug=f"custom-{other_firm.slug}",
         name="Prise de rendez-vous",
@@ -137,6 +142,7 @@ def theirs(other_firm, settings, tmp_path) -> OtherFirm:
     passkey = passkey_create(admin, name="Leur clé")
     return OtherFirm(
         passkey_id=passkey.pk,
+        session_id=session.pk,
         invitation=invitation,
         company=company,
         member=member,
@@ -156,6 +162,7 @@ def _page_cases(t: OtherFirm) -> dict[str, dict]:
     company, inst = t.company.pk, t.installation.pk
     return {
         "accounts:token_revoke": {"pk": t.token_id},
+        "accounts:session_end": {"pk": t.session_id},
         "companies:detail": {"pk": company},
         "companies:delete": {"pk": company},
         "companies:users": {"pk": company},

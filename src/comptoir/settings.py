@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "comptoir.accounts.middleware.SessionLifetimeMiddleware",  # idle and maximum age
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A firm that requires two-factor: its users without one are led to set it up (mfa.py).
@@ -190,6 +191,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the user stays in; their other sess
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # a link, single-use (Django's token)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Comptoir · "
 ACCOUNT_PREVENT_ENUMERATION = True
+# "Mot de passe oublié ?": the same answer for every address, and no e-mail to an address
+# without an account; the link works once (the key depends on the password it replaces) and
+# for PASSWORD_RESET_TIMEOUT seconds. E-mails go through the task queue (accounts/adapter.py).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed"
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=300, unit="seconds")
 # Throttling (a cache shared by every web process, see CACHES): wrong passwords per client IP
 # and per address, password-reset requests, the login form itself. Over a limit: HTTP 429.
 ACCOUNT_RATE_LIMITS = {
@@ -199,6 +206,17 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# The API: wrong bearer tokens from one client IP in a minute before it gets 429 for the rest
+# of that minute (core/api.py BearerTokenAuth).
+API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20, minimum=1)
+# Sessions (accounts/middleware.py): one ends after SESSION_IDLE_TIMEOUT without a request
+# (sliding), and SESSION_MAX_AGE after its login whatever happens. "Mon compte" lists them
+# (allauth.usersessions; its activity tracking is ours, at most one write a minute).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 12 * 3600, minimum=60, unit="seconds")
+SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 7 * 86400, minimum=60, unit="seconds")
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
+ACCOUNT_SESSION_COOKIE_AGE = SESSION_MAX_AGE
+USERSESSIONS_TRACK_ACTIVITY = False
 # Two-factor (allauth.mfa, see accounts/mfa.py): an authenticator app (TOTP) with recovery
 # codes, and passkeys (WebAuthn) as a second factor or to log in without a password. The TOTP
 # secret and the recovery codes' seed are encrypted like our other secrets (core/crypto.py).
@@ -407,6 +425,10 @@ READY_DELIVERY_OVERDUE_SECONDS = env_int(
 # Metrics (/metrics): answered only to this bearer token or these addresses (404 when neither).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
 METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
+
+# Client addresses (audit events, login throttling, sessions): X-Forwarded-For is believed
+# only from these proxies (addresses or networks, e.g. 10.0.0.0/8,127.0.0.1); none by default.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 METRICS_DB_CACHE_SECONDS = env_float("METRICS_DB_CACHE_SECONDS", 10.0, minimum=0.0)
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

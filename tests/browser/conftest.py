@@ -120,7 +120,7 @@ def log_in(page, base_url: str, user, *, landing: str | None = None) -> None:
     page.goto(f"{base_url}/connexion/")
     page.get_by_label("Adresse e-mail").fill(user.email)
     page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     if landing is not None:
         expect(page).to_have_url(f"{base_url}{landing}")
 

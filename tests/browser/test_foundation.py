@@ -42,7 +42,7 @@ def test_firm_admin_adds_a_company_and_invites_a_user(
     screenshot("login")
     page.get_by_label("Adresse e-mail").fill(firm_admin.email)
     page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/cabinet/")
     expect(page.locator("section#tiles")).to_be_visible()
 

@@ -69,6 +69,35 @@ class AccountAdapter(DefaultAccountAdapter):
                 return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render now, send from the worker (see ``tasks.send_account_email``)."""
+        from comptoir.accounts.tasks import send_account_email
+        from comptoir.core.request_context import carried
+
+        message = self.render_mail(template_prefix, email, context)
+        html = next(
+            (
+                content
+                for content, mime in getattr(message, "alternatives", [])
+                if mime == "text/html"
+            ),
+            "",
+        )
+        send_account_email.enqueue(
+            subject=message.subject,
+            body=message.body,
+            to=list(message.to),
+            html=html,
+            from_email=message.from_email,
+            **carried(),
+        )
+
+    def send_password_reset_mail(self, user: Any, email: str, context: dict) -> None:
+        from comptoir.accounts import identity
+
+        super().send_password_reset_mail(user, email, context)
+        identity.password_reset_requested(user=user)
+
     def logout(self, request: HttpRequest) -> None:
         from comptoir.accounts import identity
 

@@ -57,6 +57,39 @@ class TokenForm(ServiceForm):
         max_length=100,
         help_text=_("What the token is for, e.g. “Accounting export script”."),
     )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        initial=90,
+        required=False,
+        empty_value=90,
+        choices=[
+            (7, _("7 days")),
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (180, _("180 days")),
+            (365, _("1 year")),
+        ],
+    )
+    scope = forms.ChoiceField(
+        label=_("May"),
+        initial="write",
+        required=False,
+        choices=[("read", _("Read only")), ("write", _("Read and write"))],
+    )
+    pin = forms.ChoiceField(label=_("Acts in"), required=False)
+
+    def __init__(self, *args, contexts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pin"].choices = [("", _("All my firms and companies"))] + [
+            (context.key, context.label) for context in contexts
+        ]
+        self.fields["pin"].help_text = _(
+            "A pinned token acts only in that firm or company, whatever the request asks."
+        )
+
+    def service_arguments(self) -> dict:
+        return {**self.cleaned_data, "scope": self.cleaned_data.get("scope") or "write"}
 
 
 class InvitationPasswordForm(ServiceForm):

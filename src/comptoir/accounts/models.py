@@ -64,8 +64,17 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         return self.full_name or self.email
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
 class ApiToken(TimeStampedModel):
-    """A personal API token. Shown once; only its SHA-256 is kept. Revoked tokens stay listed."""
+    """A personal API token. Shown once; only its SHA-256 is kept. Revoked tokens stay listed.
+
+    It expires (``expires_at``, chosen at creation), may only read (``scope``), and may be
+    pinned to one firm or one client company of the user's: it then acts only there.
+    """
 
     PREFIX = "cpt_"
 
@@ -73,6 +82,16 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(_("starts with"), max_length=16)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.WRITE
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    firm = models.ForeignKey(
+        "firms.Firm", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
@@ -80,13 +99,27 @@ class ApiToken(TimeStampedModel):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(firm__isnull=True) | models.Q(company__isnull=True),
+                name="apitoken_pinned_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def pinned_to(self):
+        return self.company or self.firm
 
 
 class InvitationStatus(models.TextChoices):

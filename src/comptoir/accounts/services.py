@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.models import ApiToken, Invitation, User, hash_secret
-from comptoir.core.errors import NotFound, ValidationFailed
+from comptoir.accounts.models import ApiToken, Invitation, TokenScope, User, hash_secret
+from comptoir.core.errors import NotFound, ServiceError, ValidationFailed
 from comptoir.core.request_context import carried
 
 
@@ -46,9 +46,60 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 
 # --- API tokens -------------------------------------------------------------------------
 
+TOKEN_EXPIRY_CHOICES = (7, 30, 90, 180, 365)  # days; 90 by default
+TOKEN_DEFAULT_DAYS = 90
 
-def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; the clear key is returned once and never stored."""
+
+class TokenRefused(ServiceError):
+    """A token that exists but cannot be used (expired): the API answers 401."""
+
+    status = 401
+    code = "token_expired"
+
+
+def _token_pin(*, user: User, pin: str) -> dict:
+    """``firm:<slug>`` or ``company:<id>``, one of the user's own contexts (else 422)."""
+    from django.http import Http404
+
+    from comptoir.core.tenancy import resolve_context
+
+    pin = (pin or "").strip()
+    if not pin:
+        return {"firm": None, "company": None}
+    kind, _sep, value = pin.partition(":")
+    try:
+        if kind == "firm" and value:
+            context = resolve_context(user, firm_slug=value)
+        elif kind == "company" and value:
+            context = resolve_context(user, company_id=value)
+        else:
+            context = None
+    except (Http404, ServiceError):
+        context = None
+    if context is None:
+        raise ValidationFailed(
+            _("Choose one of your own firms or companies to pin the token to."),
+            code="invalid_pin",
+            field="pin",
+        )
+    if context.is_firm:
+        return {"firm": context.firm, "company": None}
+    return {"firm": None, "company": context.company}
+
+
+def token_create(
+    *,
+    user: User,
+    name: str,
+    expires_in_days: int | str = TOKEN_DEFAULT_DAYS,
+    scope: str = TokenScope.WRITE,
+    pin: str = "",
+) -> tuple[ApiToken, str]:
+    """Create a token; the clear key is returned once and never stored.
+
+    It expires after ``expires_in_days`` (one of TOKEN_EXPIRY_CHOICES), reads only or reads
+    and writes (``scope``), and may be pinned to one of the user's firms or companies
+    (``pin``: ``firm:<slug>`` or ``company:<id>``)."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Give the token a name."), code="name_required", field="name")
@@ -56,38 +107,109 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         raise ValidationFailed(
             _("The name is too long (100 characters at most)."), code="name_too_long", field="name"
         )
+    try:
+        days = int(expires_in_days)
+    except (TypeError, ValueError):
+        days = -1
+    if days not in TOKEN_EXPIRY_CHOICES:
+        raise ValidationFailed(
+            _("Choose how long the token lasts: %(choices)s days.")
+            % {"choices": ", ".join(str(d) for d in TOKEN_EXPIRY_CHOICES)},
+            code="invalid_expiry",
+            field="expires_in_days",
+        )
+    if scope not in TokenScope.values:
+        raise ValidationFailed(
+            _("Choose what the token may do: read only, or read and write."),
+            code="invalid_scope",
+            field="scope",
+        )
+    pinned = _token_pin(user=user, pin=pin)
     key = ApiToken.PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name, key_hash=hash_secret(key), hint=key[: len(ApiToken.PREFIX) + 6]
-    )
+    expires_at = timezone.now() + timedelta(days=days)
+    from comptoir.accounts import identity
+
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            key_hash=hash_secret(key),
+            hint=key[: len(ApiToken.PREFIX) + 6],
+            scope=scope,
+            expires_at=expires_at,
+            **pinned,
+        )
+        identity.record(
+            user=user,
+            action="identity.token_create",
+            target=token,
+            details={"scope": scope, "expires_at": expires_at.isoformat(), "pin": pin},
+            firms=_token_firms(token),
+        )
     return token, key
 
 
+def _token_firms(token: ApiToken) -> list | None:
+    """A pinned token's events go to its firm's log; others to each of the user's firms."""
+    if token.firm_id:
+        return [token.firm]
+    if token.company is not None:
+        return [token.company.firm]
+    return None
+
+
 def token_revoke(*, user: User, token_id: int) -> ApiToken:
-    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    token = (
+        ApiToken.objects.filter(user=user, pk=token_id).select_related("firm", "company").first()
+    )
     if token is None:
         raise NotFound()
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at", "updated_at"])
+        from comptoir.accounts import identity
+
+        with transaction.atomic():
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at", "updated_at"])
+            identity.record(
+                user=user, action="identity.token_revoke", target=token, firms=_token_firms(token)
+            )
     return token
 
 
-def token_authenticate(key: str) -> User | None:
-    """The active user behind a clear key, or None. Notes when the token was last used."""
+def token_check(key: str) -> ApiToken | None:
+    """The usable token behind a clear key, or None if there is none (unknown, revoked,
+    its user deactivated). An expired one raises TokenRefused (401 ``token_expired``).
+    Notes when the token was last used (at most once a minute)."""
     if not key or not key.startswith(ApiToken.PREFIX) or len(key) > 200:
         return None
     token = (
         ApiToken.objects.filter(key_hash=hash_secret(key), revoked_at__isnull=True)
-        .select_related("user")
+        .select_related("user", "firm", "company")
         .first()
     )
     if token is None or not token.user.is_active:
         return None
+    if token.is_expired:
+        raise TokenRefused(
+            _(
+                "This token expired on %(date)s. Create a new one in “My account” and use it "
+                "instead."
+            )
+            % {"date": timezone.localtime(token.expires_at).strftime("%d/%m/%Y")}
+        )
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def token_authenticate(key: str) -> User | None:
+    """The active user behind a clear key, or None (expired tokens included)."""
+    try:
+        token = token_check(key)
+    except TokenRefused:
+        return None
+    return token.user if token is not None else None
 
 
 # --- Invitations ------------------------------------------------------------------------

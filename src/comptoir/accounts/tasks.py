@@ -69,3 +69,20 @@ def send_access_notice(invitation_id: int) -> bool:
         recipient_list=[invitation.user.email],
     )
     return True
+
+
+@task()
+@carries_request_id
+def send_account_email(
+    *, subject: str, body: str, to: list[str], html: str = "", from_email: str = ""
+) -> bool:
+    """An e-mail of django-allauth's (password reset link, "your password was changed"),
+    rendered in the request and sent by the worker: the page answers in the same time
+    whether or not the address has an account."""
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives(subject, body, from_email or settings.DEFAULT_FROM_EMAIL, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
+    return True

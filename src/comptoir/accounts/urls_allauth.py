@@ -9,7 +9,7 @@ identity, changed by the firm) redirect to "Mon compte".
 """
 
 from allauth.account import views as allauth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from comptoir.accounts import views
@@ -21,8 +21,23 @@ urlpatterns = [
     path("compte/logout/", RedirectView.as_view(pattern_name="account_login")),
     path("compte/signup/", RedirectView.as_view(pattern_name="account_login")),
     path("compte/email/", RedirectView.as_view(pattern_name="accounts:settings")),
+    path("compte/password/change/", views.PasswordChangeView.as_view()),
+    re_path(
+        r"^compte/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        views.PasswordResetFromKeyView.as_view(),
+    ),
     path("compte/", include("allauth.urls")),
     path("connexion/", views.LoginView.as_view(), name="account_login"),
     path("deconnexion/", views.LogoutView.as_view(), name="account_logout"),
     path("mot-de-passe-oublie/", allauth_views.password_reset, name="account_reset_password"),
+    path(
+        "compte/password/change/",
+        views.PasswordChangeView.as_view(),
+        name="account_change_password",
+    ),
+    re_path(
+        r"^compte/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        views.PasswordResetFromKeyView.as_view(),
+        name="account_reset_password_from_key",
+    ),
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from comptoir.accounts import selectors, services
 from comptoir.accounts.forms import ProfileForm, TokenForm
 from comptoir.core.errors import NotFound
+from comptoir.core.tenancy import available_contexts
 
 
 class LoginView(allauth_views.LoginView):
@@ -58,9 +59,12 @@ def _settings_page(request, *, profile_form=None, token_form=None, new_key=None,
         {
             "profile_form": profile_form
             or ProfileForm(initial={"full_name": request.user.full_name}),
-            "token_form": token_form or TokenForm(),
+            "token_form": token_form or TokenForm(contexts=available_contexts(request.user)),
             "tokens": selectors.token_list(user=request.user),
             "new_key": new_key,
+            "sessions": selectors.session_list(
+                user=request.user, current_key=request.session.session_key
+            ),
         },
         status=status,
     )
@@ -82,7 +86,7 @@ def account_settings(request):
 @login_required
 def token_create(request):
     """Create an API token; its key is in this response only, never again."""
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, contexts=available_contexts(request.user))
     if not form.submit(services.token_create, user=request.user):
         return _settings_page(request, token_form=form, status=form.status)
     token, key = form.result
@@ -105,3 +109,71 @@ def token_revoke(request, pk):
         request, _("Token “%(name)s” revoked: it no longer opens the API.") % {"name": token.name}
     )
     return redirect("accounts:settings")
+
+
+# --- password change and reset (django-allauth's views, with our consequences) ---------------
+
+
+class PasswordChangeView(allauth_views.PasswordChangeView):
+    """Current password required, Django's validators; the other sessions end."""
+
+    def form_valid(self, form):
+        from comptoir.accounts import identity
+
+        response = super().form_valid(form)
+        identity.sessions_end_others(user=form.user, keep_key=self.request.session.session_key)
+        identity.password_changed(user=form.user)
+        return response
+
+
+class PasswordResetFromKeyView(allauth_views.PasswordResetFromKeyView):
+    """The e-mail's link (single-use: the key depends on the password it replaces; expires
+    after PASSWORD_RESET_TIMEOUT). Every session of the user ends."""
+
+    def form_valid(self, form):
+        from comptoir.accounts import identity
+
+        user = self.reset_user
+        response = super().form_valid(form)
+        identity.sessions_end_others(user=user, keep_key=self.request.session.session_key)
+        identity.password_reset_done(user=user)
+        return response
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def session_end(request, pk):
+    """ "Se déconnecter de cet appareil": one of the user's own sessions (another's: 404)."""
+    from django.contrib.auth import logout
+
+    from comptoir.accounts import identity
+
+    try:
+        current = identity.session_end(
+            user=request.user, session_id=pk, current_key=request.session.session_key
+        )
+    except NotFound:
+        raise Http404 from None
+    if current:
+        logout(request)
+        messages.info(request, _("You are logged out."))
+        return redirect("accounts:login")
+    messages.success(request, _("That device is logged out."))
+    return redirect(f"{resolve_url('accounts:settings')}#sessions")
+
+
+@require_POST
+@login_required
+def sessions_end_all(request):
+    """ "Se déconnecter partout": every session, this one included."""
+    from django.contrib.auth import logout
+
+    from comptoir.accounts import identity
+
+    identity.sessions_end_all(user=request.user, current_key=request.session.session_key)
+    logout(request)
+    messages.info(request, _("You are logged out on every device."))
+    return redirect("accounts:login")

@@ -33,7 +33,7 @@ from comptoir.companies.services import clean_company_role
 from comptoir.core.errors import Conflict, NotFound
 from comptoir.core.request_context import carried
 from comptoir.core.tenancy import pin_default_context
-from comptoir.firms.models import Firm, FirmMembership
+from comptoir.firms.models import Firm, FirmMembership, FirmRole
 
 
 class MemberStatus:
@@ -256,4 +256,55 @@ def invitation_revoke(*, actor: User | None, invitation: Invitation) -> Invitati
         target=invitation.company or invitation.firm,
         details={"email": invitation.user.email, "role": invitation.role},
     )
+    return invitation
+
+
+def firm_admin_invite(
+    *, actor: User | None, firm: Firm, email: str, full_name: str = ""
+) -> Invitation:
+    """Invite an administrator of the firm (its first one, say): no password is given, the
+    existing invitation e-mail goes out and accepting it makes the firm membership."""
+    email = normalize_email(email)
+    with transaction.atomic():
+        user = User.objects.filter(email=email).first()
+        if user is not None and FirmMembership.objects.filter(firm=firm, user=user).exists():
+            raise Conflict(
+                _("%(email)s is already a member of %(firm)s.")
+                % {"email": email, "firm": firm.name},
+                code="already_member",
+                field="email",
+            )
+        if (
+            user is not None
+            and Invitation.objects.filter(
+                user=user,
+                firm=firm,
+                company__isnull=True,
+                accepted_at__isnull=True,
+                cancelled_at__isnull=True,
+                declined_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            ).exists()
+        ):
+            raise Conflict(
+                _(
+                    "An invitation to %(email)s is already waiting for an answer. Cancel it "
+                    "first to send a new one."
+                )
+                % {"email": email},
+                code="already_invited",
+                field="email",
+            )
+        if user is None:
+            user = User.objects.create_user(email=email, full_name=full_name.strip()[:150])
+        invitation = invitation_create(
+            actor=actor, user=user, firm=firm, company=None, role=FirmRole.ADMIN
+        )
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action="firm.admin_invite",
+            target=firm,
+            details={"email": email, "role": FirmRole.ADMIN},
+        )
     return invitation

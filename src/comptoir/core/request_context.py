@@ -8,6 +8,7 @@ from what their request handed them (:func:`carried`, :func:`bound`).
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,9 +30,45 @@ REQUEST_ID_MAX_LENGTH = 64
 _REQUEST_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{REQUEST_ID_MAX_LENGTH - 1}}}")
 
 
+def _trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    from django.conf import settings
+
+    return _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(names: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(name, strict=False) for name in names)
+
+
+def _is_trusted(address: str, proxies) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
 def ip_from_request(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or, when REMOTE_ADDR is a proxy listed in
+    TRUSTED_PROXIES, the right-most X-Forwarded-For entry that is not one of those proxies.
+
+    X-Forwarded-For is written by whoever sends the request: only the entries our own proxies
+    appended can be believed, read from the right; a client's forged left part is skipped."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = _trusted_proxies()
+    if not remote or not proxies or not _is_trusted(remote, proxies):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a garbled header: trust only the proxy's own address
+        if not _is_trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else remote
 
 
 def valid_request_id(value: str | None) -> str | None:

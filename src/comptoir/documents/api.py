@@ -292,7 +292,8 @@ def version_add(
 )
 def version_file(request: HttpRequest, document_id: Id, number: Id) -> FileResponse:
     document = selectors.document_for_context(context=api_context(request), pk=document_id)
-    return version_file_response(selectors.version_get(document=document, number=number))
+    version = selectors.version_get(document=document, number=number)
+    return version_file_response(version, actor=request.user)
 
 
 @router.get(

@@ -187,6 +187,6 @@ def version_download(request, pk, number):
     document = selectors.document_for_context(context=request.tenant, pk=pk)
     version = selectors.version_get(document=document, number=number)
     try:
-        return version_file_response(version)
+        return version_file_response(version, actor=request.user)
     except ServiceError:
         raise Http404 from None
