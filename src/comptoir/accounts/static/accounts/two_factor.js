@@ -72,6 +72,8 @@
       }
       button.hidden = false
       button.disabled = false
+      const label = document.getElementById(button.dataset.label || '')
+      if (label) label.hidden = false
       button.addEventListener('click', async function (event) {
         event.preventDefault()
         try {
