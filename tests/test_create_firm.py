@@ -77,7 +77,7 @@ def test_the_admin_action_invites_an_administrator(
     assert mail.outbox[-1].to == ["paul@dupont.test"]
 
     again = admin_client.post(form_url, {"email": "paul@dupont.test"})
-    assert again.status_code == 422 and "attend déjà une réponse" in again.content.decode()
+    assert again.status_code == 422 and "pas encore répondu" in again.content.decode()
     member = UserFactory()
     FirmMembership.objects.create(firm=firm, user=member, role="collaborator")
     taken = admin_client.post(form_url, {"email": member.email})

@@ -288,8 +288,8 @@ def firm_admin_invite(
         ):
             raise Conflict(
                 _(
-                    "An invitation to %(email)s is already waiting for an answer. Cancel it "
-                    "first to send a new one."
+                    "%(email)s is already invited to this firm and has not answered yet. "
+                    "Cancel that invitation first to send a new one."
                 )
                 % {"email": email},
                 code="already_invited",
