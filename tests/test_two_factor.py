@@ -399,3 +399,13 @@ def test_the_security_page_lists_members_in_a_bounded_number_of_queries(
     FirmMembershipFactory.create_batch(15, firm=firm)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).content.decode().count("Non configurée") == 18
+
+
+def test_a_token_pinned_to_the_firm_is_refused_too(requiring_firm, firm_collaborator):
+    from comptoir.accounts.services import token_create
+
+    _, key = token_create(user=firm_collaborator, name="pinned", pin=f"firm:{requiring_firm.slug}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.get("/api/v1/companies")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "two_factor_required"

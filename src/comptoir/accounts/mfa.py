@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.adapter import DefaultMFAAdapter
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -143,27 +142,14 @@ def _to_setup(request: HttpRequest) -> HttpResponse:
 # --- the audit log --------------------------------------------------------------------------
 
 
-def _user_firms(user) -> list:
-    """Every firm the user belongs to: as one of its users, or through a client company."""
-    from comptoir.companies.models import CompanyMembership
-    from comptoir.firms.models import Firm, FirmMembership
-
-    ids = set(FirmMembership.objects.filter(user=user).values_list("firm_id", flat=True))
-    ids |= set(
-        CompanyMembership.objects.filter(user=user).values_list("company__firm_id", flat=True)
-    )
-    return list(Firm.objects.filter(pk__in=ids).order_by("pk"))
-
-
 def two_factor_audit(*, user, action: str, details: dict[str, Any] | None = None) -> None:
-    """An identity event of ``user`` (no single firm): one audit event in each of their firms."""
-    from comptoir.audit.services import audit_record
+    """An identity event of ``user``: in the audit log of each of their firms
+    (``accounts.identity.record``, like logins and password changes)."""
+    from comptoir.accounts import identity
 
     if user is None or not user.pk:
         return
-    with transaction.atomic():
-        for firm in _user_firms(user):
-            audit_record(firm=firm, actor=user, action=action, target=user, details=details)
+    identity.record(user=user, action=action, details=details)
 
 
 def _details(authenticator) -> dict[str, Any]:
