@@ -179,7 +179,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # address). Pages keep our URLs (/connexion/, /deconnexion/, /mot-de-passe-oublie/); the rest
 # lives under /compte/ with our templates (templates/account/, templates/mfa/...).
 ACCOUNT_ADAPTER = "comptoir.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "comptoir.accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "comptoir.accounts.forms.LoginForm",
+    "reset_password": "comptoir.accounts.forms.ResetPasswordForm",
+    "change_password": "comptoir.accounts.forms.ChangePasswordForm",
+    "reset_password_from_key": "comptoir.accounts.forms.ResetPasswordKeyForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

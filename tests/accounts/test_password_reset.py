@@ -31,6 +31,8 @@ def _link(message) -> str:
 def test_the_login_page_offers_the_reset():
     html = Client().get(reverse("accounts:login")).content.decode()
     assert "Mot de passe oublié ?" in html and f'href="{RESET}"' in html
+    page = Client().get(RESET).content.decode()
+    assert "Adresse e-mail" in page and "Courriel :" not in page
 
 
 def test_known_and_unknown_addresses_get_the_same_answer(firm_admin):

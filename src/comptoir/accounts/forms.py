@@ -1,3 +1,4 @@
+from allauth.account import forms as allauth_forms
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -127,3 +128,26 @@ class InvitationPasswordForm(ServiceForm):
             "password": self.cleaned_data["password"],
             "full_name": self.cleaned_data["full_name"],
         }
+
+
+class _NoColon:
+    """Our labels sit above their field: no colon (allauth's forms put one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+
+
+class ResetPasswordForm(_NoColon, allauth_forms.ResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+
+
+class ChangePasswordForm(_NoColon, allauth_forms.ChangePasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(_NoColon, allauth_forms.ResetPasswordKeyForm):
+    pass
