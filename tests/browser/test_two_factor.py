@@ -53,7 +53,7 @@ def log_in_with_password(page, base_url, user):
 
 
 def log_out(page):
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se déconnecter", exact=True).click()
     expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
 
 
