@@ -409,3 +409,16 @@ def test_a_token_pinned_to_the_firm_is_refused_too(requiring_firm, firm_collabor
     response = client.get("/api/v1/companies")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "two_factor_required"
+
+
+def test_with_only_a_passkey_the_second_step_offers_it_and_recovery_codes(firm_admin):
+    from tests.passkeys import passkey_create
+
+    passkey_create(firm_admin)
+    RecoveryCodes.activate(firm_admin)
+    client = Client()
+    assert log_in(client, firm_admin)["Location"] == reverse("mfa_authenticate")
+    html = client.get(reverse("mfa_authenticate")).content.decode()
+    assert "Utilisez votre clé d’accès ci-dessous" in html  # noqa: RUF001
+    assert "Code de secours" in html
+    assert "data-passkey-get" in html

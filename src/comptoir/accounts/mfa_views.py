@@ -3,7 +3,7 @@ authentification" knows when the firm requires it, and a passkey of someone else
 before any request to confirm one's password."""
 
 from allauth.mfa.adapter import get_adapter
-from allauth.mfa.base.views import IndexView
+from allauth.mfa.base.views import AuthenticateView, IndexView
 from allauth.mfa.models import Authenticator
 from allauth.mfa.webauthn import views as webauthn_views
 from django.contrib import messages
@@ -23,6 +23,24 @@ class TwoFactorIndexView(IndexView):
 
 
 index = login_required(TwoFactorIndexView.as_view())
+
+
+class TwoFactorAuthenticateView(AuthenticateView):
+    """The login's second step: says what the user has (an app, passkeys, or both)."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        types = set(
+            Authenticator.objects.filter(user_id=self.stage.login.user.pk).values_list(
+                "type", flat=True
+            )
+        )
+        context["has_totp"] = Authenticator.Type.TOTP in types
+        context["has_passkey"] = Authenticator.Type.WEBAUTHN in types
+        return context
+
+
+authenticate = TwoFactorAuthenticateView.as_view()
 
 
 def _own_passkey(request, pk) -> Authenticator:
