@@ -422,3 +422,30 @@ def test_with_only_a_passkey_the_second_step_offers_it_and_recovery_codes(firm_a
     assert "Utilisez votre clé d’accès ci-dessous" in html  # noqa: RUF001
     assert "Code de secours" in html
     assert "data-passkey-get" in html
+
+
+def test_removing_a_passkey_asks_to_confirm_and_keeps_the_last_one_when_required(
+    firm, firm_admin, firm_collaborator
+):
+    from tests.passkeys import passkey_create
+
+    passkey = passkey_create(firm_collaborator)
+    client = Client()
+    client.force_login(firm_collaborator)
+    url = reverse("mfa_remove_webauthn", kwargs={"pk": passkey.pk})
+    asked = client.post(url)
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert Authenticator.objects.filter(pk=passkey.pk).exists()
+
+    give_totp(firm_admin)
+    firm_require_two_factor(actor=firm_admin, firm=firm, required=True)
+    confirm_password(client)
+    kept = client.post(url, follow=True)
+    assert Authenticator.objects.filter(pk=passkey.pk).exists()
+    assert "ajoutez une autre application" in kept.content.decode()
+
+    firm_require_two_factor(actor=firm_admin, firm=firm, required=False)
+    assert client.post(url).status_code == 302
+    assert not Authenticator.objects.filter(pk=passkey.pk).exists()
+    removed = AuditEvent.objects.get(firm=firm, action="identity.two_factor_removed")
+    assert removed.details == {"type": "webauthn", "name": "Clé de test", "passkey": True}
