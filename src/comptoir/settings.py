@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "comptoir.core.context_processors.tenant",
+                "comptoir.companies.context_processors.pending_invitations",
             ],
         },
     },
