@@ -52,9 +52,15 @@ class Demo:
             time.sleep(0.2)
 
     def kill(self) -> None:
+        """Stop it as Ctrl-C does, so that it stops its children (each in a session of its
+        own, which a SIGKILL of this group would leave running), then kill what is left."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
 
 
 def log_in(base: str, email: str) -> httpx.Client:
