@@ -25,21 +25,7 @@ def send_invitation(invitation_id: int) -> bool:
     if invitation is None or not invitation.is_pending:
         return False
     raw = invitation_issue_link(invitation=invitation)
-    link = settings.SITE_URL + reverse("companies:invitation_accept", args=[raw])
-    with translation.override(invitation.language):
-        context = {
-            "invitation": invitation,
-            "link": link,
-            "place": invitation.company or invitation.firm,
-        }
-        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(
-        subject=" ".join(subject.split()),
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.user.email],
-    )
+    _send(invitation, "invitation", link=reverse("companies:invitation_accept", args=[raw]))
     return True
 
 
@@ -54,21 +40,27 @@ def send_access_notice(invitation_id: int) -> bool:
     )
     if invitation is None:
         return False
+    _send(invitation, "access_notice", link=reverse("accounts:login"))
+    return True
+
+
+def _send(invitation: Invitation, template: str, *, link: str) -> None:
+    """The e-mail ``accounts/email/<template>.txt`` (and its subject), in the invitation's
+    language, to the invited address."""
     with translation.override(invitation.language):
         context = {
             "invitation": invitation,
-            "link": settings.SITE_URL + reverse("accounts:login"),
+            "link": settings.SITE_URL + link,
             "place": invitation.company or invitation.firm,
         }
-        subject = render_to_string("accounts/email/access_notice_subject.txt", context).strip()
-        body = render_to_string("accounts/email/access_notice.txt", context)
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     send_mail(
         subject=" ".join(subject.split()),
         message=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.user.email],
     )
-    return True
 
 
 @task()

@@ -143,7 +143,12 @@ def invite_message(result: invitations.MemberInvite, *, company) -> str:
 def invitation_revoke(request, pk, invitation_id):
     """“Annuler l'invitation” on the client's users tab."""
     company = selectors.company_get(firm=request.tenant.firm, pk=pk)
-    invitation = selectors.company_invitation_get(company=company, pk=invitation_id)
+    revoke_and_say(request, selectors.company_invitation_get(company=company, pk=invitation_id))
+    return redirect("companies:users", pk=company.pk)
+
+
+def revoke_and_say(request, invitation) -> None:
+    """Withdraw the invitation and say so (or why not) in the page's messages."""
     try:
         invitations.invitation_revoke(actor=request.user, invitation=invitation)
     except ServiceError as error:
@@ -152,7 +157,6 @@ def invitation_revoke(request, pk, invitation_id):
         messages.success(
             request, _("Invitation to %(email)s cancelled.") % {"email": invitation.user.email}
         )
-    return redirect("companies:users", pk=company.pk)
 
 
 @firm_member_required

@@ -17,7 +17,7 @@ from comptoir.assignments.views.company import company_users_page
 from comptoir.companies import invitations, selectors, services
 from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.models import Company, CompanyRole
-from comptoir.companies.views import invite_message
+from comptoir.companies.views import invite_message, revoke_and_say
 from comptoir.core.errors import ServiceError
 from comptoir.core.permissions import company_member_required
 
@@ -106,13 +106,5 @@ def self_member_remove(request, user_id):
 def self_invitation_revoke(request, invitation_id):
     """“Annuler l'invitation” on the company's own users page."""
     company = _own_company(request)
-    invitation = selectors.company_invitation_get(company=company, pk=invitation_id)
-    try:
-        invitations.invitation_revoke(actor=request.user, invitation=invitation)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Invitation to %(email)s cancelled.") % {"email": invitation.user.email}
-        )
+    revoke_and_say(request, selectors.company_invitation_get(company=company, pk=invitation_id))
     return redirect(USERS_PAGE)
