@@ -445,8 +445,9 @@ def _install_error_handlers(api: NinjaAPI) -> None:
         response = api.create_response(
             request, error_body(exc.code, exc.message, details), status=exc.status
         )
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
         return response
 
     @api.exception_handler(Http404)
