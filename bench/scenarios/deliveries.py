@@ -277,10 +277,13 @@ class DeliveriesOutboxFanout(Scenario):
             automation_app("Bench dossier", "email", COMPANY_EMAIL_SCHEMA),
             company_settings={"dossier_email": "dossier@in.bench.example"},
         )
+        # Destinations are vetted when configured (DNS included): a loopback address, allowed
+        # as in the demo, keeps the bench off the network. Nothing is sent in this scenario.
+        settings.DELIVERY_ALLOW_LOOPBACK = True
         connect(
             self.connected,
             automation_app("Bench HTTPS", "https", HTTPS_SCHEMA),
-            firm_settings={"api_url": "https://api.bench.example/in", "api_key": SECRET},
+            firm_settings={"api_url": "https://127.0.0.1:9443/in", "api_key": SECRET},
         )
 
     def _upload_all(self, company) -> int:
