@@ -90,7 +90,7 @@ def test_assign_all(size, firm, firm_admin, redirect_installation, django_assert
         include_future_users=True,
         assign_missing=False,
     )
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         result = services.assign_all(
             actor=firm_admin, installation=redirect_installation, include_future_companies=True
         )
@@ -100,7 +100,7 @@ def test_assign_all(size, firm, firm_admin, redirect_installation, django_assert
 @pytest.mark.parametrize("size", [5, 40])
 def test_role_grant(size, firm, firm_admin, redirect_installation, django_assert_num_queries):
     make_companies(firm, size, users_per_company=3)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(9):
         result = services.role_grant_create(
             actor=firm_admin,
             installation=redirect_installation,
@@ -109,6 +109,57 @@ def test_role_grant(size, firm, firm_admin, redirect_installation, django_assert
             include_future_users=True,
         )
     assert result["users_granted"] == size * 3
+
+
+# Set-based writes: one INSERT … SELECT whatever the number of companies, so the sizes may go
+# past SQLite's 999-parameter batches (a bulk_create of instances would split at ~120 rows).
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_assign_all_is_one_insert(
+    size, firm, firm_admin, redirect_installation, django_assert_num_queries
+):
+    companies = make_companies(firm, size)
+    services.assignment_create(
+        actor=firm_admin, installation=redirect_installation, company=companies[0]
+    )
+    # Member check, living rules?, count, INSERT … SELECT, the rule (get or create: 2, and
+    # its savepoints: 4), the audit event, and the transaction's savepoint (2).
+    with django_assert_num_queries(13):
+        result = services.assign_all(
+            actor=firm_admin, installation=redirect_installation, include_future_companies=True
+        )
+    assert result == {
+        "created": size - 1,
+        "already_assigned": 1,
+        "total": size,
+        "include_future_companies": True,
+    }
+    assert redirect_installation.assignments.count() == size
+
+
+@pytest.mark.parametrize("size", [3, 200])
+def test_role_grant_is_two_inserts(
+    size, firm, firm_admin, redirect_installation, django_assert_num_queries
+):
+    make_companies(firm, size, users_per_company=2)
+    services.assignment_create(
+        actor=firm_admin, installation=redirect_installation, company=Company.objects.first()
+    )
+    # Member check, living rules?, INSERT … SELECT assignments, companies count, the grant,
+    # INSERT … SELECT accesses, the audit event, and the transaction's savepoint (2).
+    with django_assert_num_queries(9):
+        result = services.role_grant_create(
+            actor=firm_admin,
+            installation=redirect_installation,
+            companies="all",
+            roles=["collaborateur"],
+            include_future_users=False,
+        )
+    assert result["companies"] == size
+    assert result["assigned"] == size - 1
+    assert result["users_granted"] == 2 * size
+    assert redirect_installation.assignments.count() == size
 
 
 @pytest.mark.parametrize("apps", [1, 8])

@@ -29,11 +29,13 @@ from comptoir.assignments.permissions import (
 )
 from comptoir.assignments.services._common import (
     BATCH_SIZE,
-    grant_living_rules,
+    assignment_ids_if_living_rules,
+    grant_living_rules_to_new,
     ids_detail,
-    memberships_for,
+    insert_missing_assignments,
+    insert_role_grant_accesses,
 )
-from comptoir.assignments.services.companies import _concurrent_change, _create_assignments
+from comptoir.assignments.services.companies import _concurrent_change
 from comptoir.assignments.services.rules import _settings_for_all
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
@@ -96,33 +98,33 @@ def role_grant_create(
     chosen = _clean_companies(installation, companies)
     include_future_users = bool(include_future_users)
     with transaction.atomic():
-        assignment_ids = dict(
-            CompanyAssignment.objects.filter(installation=installation)
-            .order_by()
-            .values_list("company_id", "pk")
-        )
-        if chosen is not None:
-            targets = chosen
-        elif assign_missing:
-            targets = list(
-                Company.objects.filter(firm_id=installation.firm_id)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-        else:
-            targets = list(assignment_ids)
-        creates = []
+        now = timezone.now()
+        created = 0
         if assign_missing:
-            missing = [pk for pk in targets if pk not in assignment_ids]
-            if missing:
+            before = assignment_ids_if_living_rules(installation)
+            try:
                 stored = _settings_for_all(app)
-                creates = _create_assignments(
+            except ValidationFailed:
+                # Only a refusal when some of the companies do not have the app yet.
+                if _missing_assignments_exist(installation, chosen):
+                    raise
+            else:
+                created = insert_missing_assignments(
                     actor=actor,
                     installation=installation,
-                    settings_by_company=((pk, dict(stored)) for pk in missing),
+                    settings=stored,
+                    now=now,
+                    company_ids=chosen,
                 )
-                assignment_ids.update({a.company_id: a.pk for a in creates})
-                grant_living_rules(creates)  # earlier rules covering every company
+            if created:
+                # Earlier rules covering every company.
+                grant_living_rules_to_new(installation=installation, before=before)
+        if chosen is not None:
+            companies_count = len(chosen)
+        elif assign_missing:
+            companies_count = Company.objects.filter(firm_id=installation.firm_id).count()
+        else:
+            companies_count = CompanyAssignment.objects.filter(installation=installation).count()
         grant_fields = {
             "firm_id": installation.firm_id,
             "installation": installation,
@@ -132,38 +134,21 @@ def role_grant_create(
         }
         if chosen is None:
             grants = [RoleGrant.objects.create(company=None, **grant_fields)]
-            grant_for = {pk: grants[0] for pk in targets}
+            granted = insert_role_grant_accesses(
+                installation=installation, roles=roles, now=now, grant_for_all=grants[0].pk
+            )
         else:
             grants = RoleGrant.objects.bulk_create(
-                [RoleGrant(company_id=pk, **grant_fields) for pk in targets],
+                [RoleGrant(company_id=pk, **grant_fields) for pk in chosen],
                 batch_size=BATCH_SIZE,
             )
-            grant_for = dict(zip(targets, grants, strict=True))
-        existing = set(
-            UserAccess.objects.filter(assignment__installation=installation)
-            .order_by()
-            .values_list("assignment_id", "user_id")
-        )
-        now = timezone.now()
-        accesses = []
-        for company_id, user_id, _role in memberships_for(
-            firm_id=installation.firm_id, company_ids=targets, roles=roles
-        ):
-            assignment_id = assignment_ids.get(company_id)
-            if assignment_id is None or (assignment_id, user_id) in existing:
-                continue
-            existing.add((assignment_id, user_id))
-            accesses.append(
-                UserAccess(
-                    firm_id=installation.firm_id,
-                    assignment_id=assignment_id,
-                    user_id=user_id,
-                    granted_by_rule=grant_for[company_id],
-                    created_at=now,
-                    updated_at=now,
-                )
+            granted = insert_role_grant_accesses(
+                installation=installation,
+                roles=roles,
+                now=now,
+                grant_for_all=None,
+                grant_ids=[g.pk for g in grants],
             )
-        UserAccess.objects.bulk_create(accesses, batch_size=BATCH_SIZE, ignore_conflicts=True)
         audit_record(
             firm=installation.firm,
             actor=actor,
@@ -174,16 +159,24 @@ def role_grant_create(
                 "roles": roles,
                 "include_future_users": include_future_users,
                 "companies": "all" if chosen is None else ids_detail(chosen),
-                "assigned": len(creates),
-                "users_granted": len(accesses),
+                "assigned": created,
+                "users_granted": granted,
             },
         )
     return {
         "grants": [g.pk for g in grants],
-        "companies": len(targets),
-        "assigned": len(creates),
-        "users_granted": len(accesses),
+        "companies": companies_count,
+        "assigned": created,
+        "users_granted": granted,
     }
+
+
+def _missing_assignments_exist(installation, chosen: list[int] | None) -> bool:
+    """Whether some of the firm's companies (or of ``chosen``) do not have the app yet."""
+    companies = Company.objects.filter(firm_id=installation.firm_id)
+    if chosen is not None:
+        companies = companies.filter(pk__in=chosen)
+    return companies.exclude(app_assignments__installation=installation).exists()
 
 
 def role_grant_stop(*, actor, grant: RoleGrant) -> None:

@@ -12,8 +12,13 @@ from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import AssignAllRule, CompanyAssignment
 from comptoir.assignments.permissions import require_firm_member, require_redirect_for_companies
-from comptoir.assignments.services._common import BATCH_SIZE, grant_living_rules
-from comptoir.assignments.services.companies import _create_assignments
+from comptoir.assignments.services._common import (
+    BATCH_SIZE,
+    assignment_ids_if_living_rules,
+    grant_living_rules,
+    grant_living_rules_to_new,
+    insert_missing_assignments,
+)
 from comptoir.audit.services import audit_record
 from comptoir.core.errors import ValidationFailed
 from comptoir.store.schema import COMPANY, validate_settings
@@ -25,27 +30,19 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
     With ``include_future_companies`` the rule stays and companies created later get the app
     at creation; without, an earlier such rule stops. Disabled assignments stay disabled.
     """
-    from comptoir.companies.models import Company
-
     require_firm_member(actor, installation.firm_id)
     app = installation.app
     require_redirect_for_companies(app, _("“Assign to all clients”"))
     stored = _settings_for_all(app)
     with transaction.atomic():
-        assigned = set(
-            CompanyAssignment.objects.filter(installation=installation)
-            .order_by()
-            .values_list("company_id", flat=True)
+        before = assignment_ids_if_living_rules(installation)
+        assigned = (
+            len(before)
+            if before is not None
+            else CompanyAssignment.objects.filter(installation=installation).count()
         )
-        company_ids = (
-            Company.objects.filter(firm_id=installation.firm_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        creates = _create_assignments(
-            actor=actor,
-            installation=installation,
-            settings_by_company=((pk, dict(stored)) for pk in company_ids if pk not in assigned),
+        created = insert_missing_assignments(
+            actor=actor, installation=installation, settings=stored, now=timezone.now()
         )
         AssignAllRule.objects.update_or_create(
             installation=installation,
@@ -56,7 +53,7 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
                 "include_future_companies": bool(include_future_companies),
             },
         )
-        granted = grant_living_rules(creates)
+        granted = grant_living_rules_to_new(installation=installation, before=before)
         audit_record(
             firm=installation.firm,
             actor=actor,
@@ -65,15 +62,15 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
             details={
                 "app": app.slug,
                 "include_future_companies": bool(include_future_companies),
-                "created": len(creates),
-                "already_assigned": len(assigned),
-                "users_granted_by_rules": len(granted),
+                "created": created,
+                "already_assigned": assigned,
+                "users_granted_by_rules": granted,
             },
         )
     return {
-        "created": len(creates),
-        "already_assigned": len(assigned),
-        "total": len(creates) + len(assigned),
+        "created": created,
+        "already_assigned": assigned,
+        "total": created + assigned,
         "include_future_companies": bool(include_future_companies),
     }
 
