@@ -113,6 +113,14 @@ class StorePage(_StoreScenario):
     description = "GET /cabinet/parametres/applications/ (store:index) as a firm admin"
     url_name = "store:index"
 
+    def setup(self, size: int) -> None:
+        super().setup(size)
+        from comptoir.store.models import Installation
+
+        # The Store page is paged, the firm's space first: its first app is on the first page.
+        first = Installation.objects.filter(firm_id=self.firm_id).order_by("position", "id")
+        self.expected = first.select_related("app").first().app.name
+
     def baseline(self) -> None:
         """Categories, the firm's space with its apps, the unused active apps."""
         app_columns = (

@@ -223,36 +223,39 @@ def user_apps(*, company, user) -> list[dict[str, Any]]:
 # --- tiles --------------------------------------------------------------------------------------
 
 
-def _visible_to(*, company, user):
+def _visible_to(*, company_id: int, user_id: int):
     return UserAccess.objects.filter(
         assignment__installation=OuterRef("pk"),
-        assignment__company=company,
+        assignment__company_id=company_id,
         assignment__enabled=True,
-        user=user,
+        user_id=user_id,
     )
 
 
-def company_tile_installations(*, context) -> QuerySet[Installation]:
-    company = context.company
-    user = context.company_membership.user
+def _company_tile_filter(*, context) -> QuerySet[Installation]:
+    # The membership's ids, not its user or company: no query to load them.
+    membership = context.company_membership
     return (
         Installation.objects.filter(
             firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=COMPANY_AUDIENCES
         )
-        .filter(Exists(_visible_to(company=company, user=user)))
-        .select_related("app")
+        .filter(Exists(_visible_to(company_id=membership.company_id, user_id=membership.user_id)))
         .order_by("position", "id")
     )
 
 
+def company_tile_installations(*, context) -> QuerySet[Installation]:
+    return _company_tile_filter(context=context).select_related("app")
+
+
 def company_tiles(*, context) -> list[dict[str, Any]]:
     """A company user's tiles: redirect apps for companies, in the firm's space, assigned and
-    enabled for the company, that this user was given. One query."""
-    from comptoir.store.selectors import tile_dict
+    enabled for the company, that this user was given. One query of plain values."""
+    from comptoir.store.selectors import tile_rows
 
-    if context is None or context.is_firm or context.company is None:
+    if context is None or context.is_firm or context.company_membership is None:
         return []
-    return [tile_dict(i) for i in company_tile_installations(context=context)]
+    return tile_rows(_company_tile_filter(context=context))
 
 
 def user_may_see(*, context, installation) -> bool:

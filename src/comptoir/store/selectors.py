@@ -84,6 +84,93 @@ def unused_apps(*, firm, category=None, type=None, q=None) -> QuerySet[App]:
     )
 
 
+# What an app card of the Store page shows: plain values, no model instances.
+_CARD_FIELDS = (
+    "slug",
+    "name",
+    "publisher",
+    "short_description",
+    "type",
+    "audience",
+    "logo_version",
+    "is_active",
+    "owner_firm_id",
+    "settings_schema",
+    "category__name_fr",
+    "category__name_en",
+)
+
+
+def _space_rows(*, firm, category=None, type=None, q=None) -> QuerySet:
+    installations = Installation.objects.filter(firm=firm)
+    installations = _filter_apps(installations, prefix="app__", category=category, type=type, q=q)
+    return installations.order_by("position", "id").values(
+        "pk", "app_id", *(f"app__{name}" for name in _CARD_FIELDS)
+    )
+
+
+def _unused_rows(*, firm, category=None, type=None, q=None) -> QuerySet:
+    installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
+    apps = _visible_apps(firm).filter(is_active=True).filter(~Exists(installed))
+    apps = _filter_apps(apps, category=category, type=type, q=q)
+    return apps.order_by("category__order", "name", "id").values("id", *_CARD_FIELDS)
+
+
+class StoreCards:
+    """The Store page's cards as one sequence to page: “Les applications de mon espace” first
+    (in the firm's tile order), then, for admins, “Les applications non utilisées” (by category
+    and name). A slice is at most two queries of plain values; ``count()`` two counts.
+
+    Each row: ``installation`` (the installation's id, None for an unused app), ``id`` (the
+    app's) and the ``_CARD_FIELDS``.
+    """
+
+    def __init__(self, *, firm, with_unused: bool, **filters) -> None:
+        self._space = _space_rows(firm=firm, **filters)
+        self._unused = _unused_rows(firm=firm, **filters) if with_unused else None
+        self._counts: tuple[int, int] | None = None
+
+    @property
+    def space_count(self) -> int:
+        return self._count()[0]
+
+    @property
+    def unused_count(self) -> int:
+        return self._count()[1]
+
+    def _count(self) -> tuple[int, int]:
+        if self._counts is None:
+            unused = self._unused.count() if self._unused is not None else 0
+            self._counts = (self._space.count(), unused)
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self._count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        if not isinstance(window, slice):
+            raise TypeError("StoreCards is read by slices (a page)")
+        space = self.space_count
+        start, stop = window.start or 0, window.stop if window.stop is not None else self.count()
+        rows: list[dict[str, Any]] = []
+        if start < space:
+            rows += [
+                {
+                    "installation": row["pk"],
+                    "id": row["app_id"],
+                    **{name: row[f"app__{name}"] for name in _CARD_FIELDS},
+                }
+                for row in self._space[start : min(stop, space)]
+            ]
+        if self._unused is not None and stop > space:
+            unused = self._unused[max(start - space, 0) : stop - space]
+            rows += [{"installation": None, **row} for row in unused]
+        return rows
+
+
 def app_get(*, context, slug: str) -> App:
     """One app as the context may see it (annotated with ``installation_id``), else 404."""
     app = store_app_list(context=context).filter(slug=str(slug)).first()
@@ -122,28 +209,82 @@ def removal_impact(*, firm, installation: Installation) -> dict[str, int]:
 # --- home page tiles ----------------------------------------------------------------------------
 
 
-def tile_dict(installation: Installation) -> dict[str, Any]:
-    app = installation.app
-    return {
-        "installation": installation.pk,
-        "name": app.name,
-        "logo_url": app.logo_url,
-        "initials": app.initials,
-        "url_open": reverse("store:open", args=[installation.pk]),
-    }
+class UrlPattern:
+    """A URL reversed once and then filled in many times: ``UrlPattern("store:open").format(7)``
+    is ``reverse("store:open", args=[7])`` without resolving the pattern again.
+
+    The pattern is reversed with sentinel numbers (accepted by the ``id``, ``slug`` and ``str``
+    converters) and cut around them. The values filled in must be what the converter accepts
+    (ids, slugs, logo versions): they are not quoted again.
+    """
+
+    def __init__(self, name: str, arity: int = 1) -> None:
+        sentinels = [str(987654321 + i) for i in range(arity)]
+        rest = reverse(name, args=sentinels)
+        self.parts: list[str] = []
+        for sentinel in sentinels:
+            head, found, rest = rest.partition(sentinel)
+            if not found:
+                raise ValueError(f"{name}: argument {sentinel} not found in the reversed URL")
+            self.parts.append(head)
+        self.tail = rest
+
+    def format(self, *values: object) -> str:
+        return "".join(f"{part}{value}" for part, value in zip(self.parts, values, strict=True)) + (
+            self.tail
+        )
+
+
+class TileUrls:
+    """The addresses of tiles: one reversal of each pattern per page, not two per tile."""
+
+    def __init__(self) -> None:
+        self.open = UrlPattern("store:open")
+        self.logo = UrlPattern("store:logo", 2)
+
+    def tile(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A tile from a row with ``installation``, ``app_id``, ``name``, ``logo_version``."""
+        version = row["logo_version"]
+        return {
+            "installation": row["installation"],
+            "name": row["name"],
+            "logo_url": self.logo.format(row["app_id"], version) if version else None,
+            "initials": initials(row["name"]),
+            "url_open": self.open.format(row["installation"]),
+        }
+
+
+def initials(name: str) -> str:
+    """The placeholder of an app without a logo (as ``App.initials``)."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+TILE_FIELDS = ("app_id", "app__name", "app__logo_version")
+
+
+def tile_rows(installations: QuerySet[Installation]) -> list[dict[str, Any]]:
+    """Tiles of an installation queryset (already filtered and ordered): one query of values."""
+    urls = TileUrls()
+    return [
+        urls.tile(
+            {
+                "installation": row["pk"],
+                "app_id": row["app_id"],
+                "name": row["app__name"],
+                "logo_version": row["app__logo_version"],
+            }
+        )
+        for row in installations.values("pk", *TILE_FIELDS)
+    ]
 
 
 def firm_home_tiles(*, context) -> list[dict[str, Any]]:
     """The firm's redirect apps meant for the firm, in the firm's order. One query."""
-    installations = (
-        Installation.objects.filter(
-            firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
-        )
-        .select_related("app")
-        .defer("settings", *(f"app__{name}" for name in _HEAVY_FIELDS))
-        .order_by("position", "id")
-    )
-    return [tile_dict(installation) for installation in installations]
+    installations = Installation.objects.filter(
+        firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
+    ).order_by("position", "id")
+    return tile_rows(installations)
 
 
 def company_home_tiles(*, context) -> list[dict[str, Any]]:

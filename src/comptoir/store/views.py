@@ -1,10 +1,14 @@
 """The Store pages (firm settings ⚙ → Applications), the tile launcher and the logos."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -20,8 +24,9 @@ from comptoir.core.tenancy import get_tenant
 from comptoir.documents.folders import folder_label
 from comptoir.store import selectors, services
 from comptoir.store.forms import CustomAppEditForm, CustomAppForm, SettingsForm, StoreFilterForm
+from comptoir.store.models import AppType, Audience
 from comptoir.store.permissions import can_manage_store
-from comptoir.store.schema import schema_fields
+from comptoir.store.schema import firm_fields, schema_fields
 from comptoir.store.urls_safety import validate_tile_url
 
 RESULTS_TARGET = "store-results"
@@ -35,22 +40,118 @@ def _files(request):
     return request.FILES if request.method == "POST" else None
 
 
+# Cards per page, the space's first then the unused apps: ~1.5 KiB of HTML each.
+CARDS_PER_PAGE = 48
+
+
+class _CardMaker:
+    """Turns the selectors' card values into what the card markup prints.
+
+    Per page, not per card: the URL patterns are reversed once (``UrlPattern``) and the
+    translated strings resolved once; a card is then string formatting only.
+    """
+
+    def __init__(self, *, can_manage: bool) -> None:
+        self.can_manage = can_manage
+        self.detail = selectors.UrlPattern("store:app_detail")
+        self.install = selectors.UrlPattern("store:install")
+        self.edit = selectors.UrlPattern("store:installation_edit")
+        self.remove = selectors.UrlPattern("store:installation_remove")
+        self.move = selectors.UrlPattern("store:tile_move")
+        self.clients = selectors.UrlPattern("assignments:installation")
+        self.logo = selectors.UrlPattern("store:logo", 2)
+        self.types = {value: str(label) for value, label in AppType.choices}
+        self.audiences = {value: str(label) for value, label in Audience.choices}
+        self.french = (get_language() or "fr").startswith("fr")
+        self.labels = {
+            "learn_more": _("Learn more about %(name)s"),
+            "edit": _("Edit %(name)s"),
+            "remove": _("Remove %(name)s"),
+            "up": _("Move the %(name)s tile up"),
+            "down": _("Move the %(name)s tile down"),
+            "add": _("Add %(name)s"),
+            "clients": _("Client companies of %(name)s"),
+        }
+
+    def card(self, row: dict, *, installed: bool) -> dict:
+        name = row["name"]
+        named = {"name": name}
+        labels = self.labels
+        installation = row["installation"] if installed else None
+        category = row["category__name_fr"] if self.french else row["category__name_en"]
+        version = row["logo_version"]
+        needs_settings = bool(firm_fields_of(row))
+        card = {
+            "slug": row["slug"],
+            "dom_id": f"app-{row['id']}-{installation or 'new'}",
+            "name": name,
+            "publisher": row["publisher"],
+            "text": row["short_description"],
+            "logo_url": self.logo.format(row["id"], version) if version else None,
+            "initials": selectors.initials(name),
+            "category": category,
+            "type": row["type"],
+            "type_label": self.types.get(row["type"], row["type"]),
+            "audience_label": self.audiences.get(row["audience"], row["audience"]),
+            "is_custom": row["owner_firm_id"] is not None,
+            "inactive": not row["is_active"],
+            "detail_url": self.detail.format(row["slug"]),
+            "learn_more_label": labels["learn_more"] % named,
+        }
+        if installed and (row["type"] == AppType.AUTOMATION or row["audience"] != Audience.FIRM):
+            card["clients_url"] = self.clients.format(installation)
+            card["clients_label"] = labels["clients"] % named
+        if not self.can_manage:
+            return card
+        if installed:
+            if card["is_custom"] or needs_settings:
+                card["edit_url"] = self.edit.format(installation)
+                card["edit_label"] = labels["edit"] % named
+            card["remove_url"] = self.remove.format(installation)
+            card["remove_label"] = labels["remove"] % named
+            if row["type"] == AppType.REDIRECT:
+                card["move_url"] = self.move.format(installation)
+                card["up_label"] = labels["up"] % named
+                card["down_label"] = labels["down"] % named
+        else:
+            card["install_url"] = self.install.format(row["slug"])
+            card["install_form"] = not needs_settings
+            card["add_label"] = labels["add"] % named
+        return card
+
+
+def firm_fields_of(row: dict):
+    """The firm-level settings of an app's schema, from card values (``schema.firm_fields``)."""
+    return firm_fields(SimpleNamespace(slug=row["slug"], settings_schema=row["settings_schema"]))
+
+
 @firm_member_required
 def index(request):
-    """“Les applications de mon espace” ✅ and, for admins, “Les applications non utilisées” ❌."""
+    """“Les applications de mon espace” ✅ and, for admins, “Les applications non utilisées” ❌.
+
+    Paged, the space's apps first: the page stays small whatever the size of the catalogue."""
     context = request.tenant
     categories = list(selectors.category_list())
     filter_form = StoreFilterForm(request.GET or None, categories=categories)
     filters = filter_form.filters()
-    installations = list(selectors.space_installations(firm=context.firm, **filters))
     is_admin = can_manage_store(context)
+    cards = selectors.StoreCards(firm=context.firm, with_unused=is_admin, **filters)
+    paged = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    maker = _CardMaker(can_manage=is_admin)
+    installations, unused = [], []
+    for row in paged.object_list:
+        installed = row["installation"] is not None
+        (installations if installed else unused).append(maker.card(row, installed=installed))
     page = {
         "filter_form": filter_form,
         "filtered": any(filters.values()),
         "installations": installations,
-        "unused": list(selectors.unused_apps(firm=context.firm, **filters)) if is_admin else None,
+        "space_count": cards.space_count,
+        "unused": unused if is_admin else None,
+        "unused_count": cards.unused_count,
+        "page": paged,
         "can_manage": is_admin,
-        "tile_ids": [i.pk for i in installations if i.app.is_redirect],
+        "next_path": request.get_full_path(),
     }
     if request.htmx and request.htmx.target == RESULTS_TARGET:
         return render(request, "store/partials/results.html", page)
