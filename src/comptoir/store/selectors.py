@@ -3,7 +3,7 @@ firm's rows: another firm's custom app or installation is a 404, as if it did no
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 
@@ -101,51 +101,47 @@ _CARD_FIELDS = (
 )
 
 
-def _space_rows(*, firm, category=None, type=None, q=None) -> QuerySet:
-    installations = Installation.objects.filter(firm=firm)
-    installations = _filter_apps(installations, prefix="app__", category=category, type=type, q=q)
-    return installations.order_by("position", "id").values(
-        "pk", "app_id", *(f"app__{name}" for name in _CARD_FIELDS)
-    )
-
-
-def _unused_rows(*, firm, category=None, type=None, q=None) -> QuerySet:
-    installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
-    apps = _visible_apps(firm).filter(is_active=True).filter(~Exists(installed))
-    apps = _filter_apps(apps, category=category, type=type, q=q)
-    return apps.order_by("category__order", "name", "id").values("id", *_CARD_FIELDS)
-
-
 class StoreCards:
     """The Store page's cards as one sequence to page: “Les applications de mon espace” first
-    (in the firm's tile order), then, for admins, “Les applications non utilisées” (by category
-    and name). A slice is at most two queries of plain values; ``count()`` two counts.
+    (in the firm's tile order), then, for admins, “Les applications non utilisées” (active
+    apps not installed, by category and name).
 
-    Each row: ``installation`` (the installation's id, None for an unused app), ``id`` (the
-    app's) and the ``_CARD_FIELDS``.
+    One query over the apps (each with its installation, if any) for a page of rows, one
+    for both counts, whatever the page and the size of the catalogue. Each row: ``id`` (the
+    app's), ``installation`` (None for an unused app) and the ``_CARD_FIELDS``.
     """
 
-    def __init__(self, *, firm, with_unused: bool, **filters) -> None:
-        self._space = _space_rows(firm=firm, **filters)
-        self._unused = _unused_rows(firm=firm, **filters) if with_unused else None
-        self._counts: tuple[int, int] | None = None
+    def __init__(self, *, firm, with_unused: bool, category=None, type=None, q=None) -> None:
+        installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
+        apps = _visible_apps(firm).annotate(
+            installation=Subquery(installed.values("pk")[:1]),
+            tile_position=Subquery(installed.values("position")[:1]),
+        )
+        if with_unused:
+            apps = apps.filter(Q(installation__isnull=False) | Q(is_active=True))
+        else:
+            apps = apps.filter(installation__isnull=False)
+        self._apps = _filter_apps(apps, category=category, type=type, q=q)
+        self._counts: dict[str, int] | None = None
 
     @property
     def space_count(self) -> int:
-        return self._count()[0]
+        return self._count()["space"]
 
     @property
     def unused_count(self) -> int:
-        return self._count()[1]
+        return self._count()["unused"]
 
-    def _count(self) -> tuple[int, int]:
+    def _count(self) -> dict[str, int]:
         if self._counts is None:
-            unused = self._unused.count() if self._unused is not None else 0
-            self._counts = (self._space.count(), unused)
+            self._counts = self._apps.aggregate(
+                space=Count("pk", filter=Q(installation__isnull=False)),
+                unused=Count("pk", filter=Q(installation__isnull=True)),
+            )
         return self._counts
 
     def count(self) -> int:
-        return sum(self._count())
+        return self.space_count + self.unused_count
 
     def __len__(self) -> int:
         return self.count()
@@ -153,22 +149,15 @@ class StoreCards:
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
         if not isinstance(window, slice):
             raise TypeError("StoreCards is read by slices (a page)")
-        space = self.space_count
-        start, stop = window.start or 0, window.stop if window.stop is not None else self.count()
-        rows: list[dict[str, Any]] = []
-        if start < space:
-            rows += [
-                {
-                    "installation": row["pk"],
-                    "id": row["app_id"],
-                    **{name: row[f"app__{name}"] for name in _CARD_FIELDS},
-                }
-                for row in self._space[start : min(stop, space)]
-            ]
-        if self._unused is not None and stop > space:
-            unused = self._unused[max(start - space, 0) : stop - space]
-            rows += [{"installation": None, **row} for row in unused]
-        return rows
+        ordered = self._apps.order_by(
+            # The space's apps (a position) first, in tile order; then the others.
+            F("tile_position").asc(nulls_last=True),
+            F("installation").asc(nulls_last=True),
+            F("category__order").asc(nulls_first=True),
+            "name",
+            "id",
+        )
+        return list(ordered.values("id", "installation", *_CARD_FIELDS)[window])
 
 
 def app_get(*, context, slug: str) -> App:
