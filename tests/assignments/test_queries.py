@@ -90,7 +90,7 @@ def test_assign_all(size, firm, firm_admin, redirect_installation, django_assert
         include_future_users=True,
         assign_missing=False,
     )
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(12):
         result = services.assign_all(
             actor=firm_admin, installation=redirect_installation, include_future_companies=True
         )
@@ -123,9 +123,9 @@ def test_assign_all_is_one_insert(
     services.assignment_create(
         actor=firm_admin, installation=redirect_installation, company=companies[0]
     )
-    # Member check, living rules?, count, INSERT … SELECT, the rule (get or create: 2, and
-    # its savepoints: 4), the audit event, and the transaction's savepoint (2).
-    with django_assert_num_queries(13):
+    # Member check, living rules?, count, INSERT … SELECT, the rule (one upsert), the audit
+    # event, and the transaction's savepoint (2).
+    with django_assert_num_queries(8):
         result = services.assign_all(
             actor=firm_admin, installation=redirect_installation, include_future_companies=True
         )

@@ -44,14 +44,19 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
         created = insert_missing_assignments(
             actor=actor, installation=installation, settings=stored, now=timezone.now()
         )
-        AssignAllRule.objects.update_or_create(
-            installation=installation,
-            defaults={"include_future_companies": bool(include_future_companies)},
-            create_defaults={
-                "firm_id": installation.firm_id,
-                "created_by": actor,
-                "include_future_companies": bool(include_future_companies),
-            },
+        # The rule, created or its "including later ones" changed: one upsert statement.
+        AssignAllRule.objects.bulk_create(
+            [
+                AssignAllRule(
+                    firm_id=installation.firm_id,
+                    installation=installation,
+                    include_future_companies=bool(include_future_companies),
+                    created_by=actor,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["installation"],
+            update_fields=["include_future_companies", "updated_at"],
         )
         granted = grant_living_rules_to_new(installation=installation, before=before)
         audit_record(
