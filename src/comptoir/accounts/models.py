@@ -130,6 +130,18 @@ class InvitationStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self) -> "InvitationQuerySet":
+        """Neither accepted, declined nor cancelled (expired ones included)."""
+        return self.filter(
+            accepted_at__isnull=True, cancelled_at__isnull=True, declined_at__isnull=True
+        )
+
+    def pending(self) -> "InvitationQuerySet":
+        """Open and not expired: waiting for the invitee's answer."""
+        return self.open().filter(expires_at__gt=timezone.now())
+
+
 class Invitation(TimeStampedModel):
     """An invitation to join a firm (``company`` empty) or a client company with a role.
 
@@ -161,6 +173,8 @@ class Invitation(TimeStampedModel):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invitation")

@@ -236,14 +236,11 @@ def invitation_create(
 
 def invitation_cancel_pending(*, user: User, firm, company=None) -> int:
     """Void the open invitations of a member who was removed before accepting."""
-    return Invitation.objects.filter(
-        user=user,
-        firm=firm,
-        company=company,
-        accepted_at__isnull=True,
-        cancelled_at__isnull=True,
-        declined_at__isnull=True,
-    ).update(cancelled_at=timezone.now())
+    return (
+        Invitation.objects.open()
+        .filter(user=user, firm=firm, company=company)
+        .update(cancelled_at=timezone.now())
+    )
 
 
 def invitation_issue_link(*, invitation: Invitation) -> str:
@@ -315,13 +312,9 @@ def invitation_claim(*, invitation: Invitation) -> None:
 
     The membership it promises is made by the caller (``companies.invitations``).
     """
-    claimed = Invitation.objects.filter(
-        pk=invitation.pk,
-        accepted_at__isnull=True,
-        cancelled_at__isnull=True,
-        declined_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).update(accepted_at=timezone.now())
+    claimed = (
+        Invitation.objects.pending().filter(pk=invitation.pk).update(accepted_at=timezone.now())
+    )
     if not claimed:
         raise ValidationFailed(
             _("This invitation has already been used. Log in with your e-mail and password."),

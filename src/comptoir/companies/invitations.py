@@ -105,14 +105,7 @@ def _refuse_duplicate(*, user: User, company: Company) -> None:
             code="already_member",
             field="email",
         )
-    waiting = Invitation.objects.filter(
-        user=user,
-        company=company,
-        accepted_at__isnull=True,
-        cancelled_at__isnull=True,
-        declined_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
+    waiting = Invitation.objects.pending().filter(user=user, company=company)
     if waiting.exists():
         raise Conflict(
             _(
@@ -276,15 +269,9 @@ def firm_admin_invite(
             )
         if (
             user is not None
-            and Invitation.objects.filter(
-                user=user,
-                firm=firm,
-                company__isnull=True,
-                accepted_at__isnull=True,
-                cancelled_at__isnull=True,
-                declined_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            ).exists()
+            and Invitation.objects.pending()
+            .filter(user=user, firm=firm, company__isnull=True)
+            .exists()
         ):
             raise Conflict(
                 _(

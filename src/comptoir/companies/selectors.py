@@ -1,6 +1,5 @@
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from comptoir.accounts.models import Invitation
 from comptoir.companies.models import Company, CompanyMembership
@@ -54,21 +53,15 @@ def company_member_get(*, company: Company, user_id) -> CompanyMembership:
 # --- invitations waiting for an answer ------------------------------------------------------
 
 
-def _open_invitations() -> QuerySet[Invitation]:
-    return Invitation.objects.filter(
-        accepted_at__isnull=True, cancelled_at__isnull=True, declined_at__isnull=True
-    )
-
-
 def company_invitation_list(*, company: Company) -> QuerySet[Invitation]:
     """Invitations to the company not answered yet (expired ones included: they can be
     cancelled and sent again), newest first. Only the address is shown: no name, no hint of
     whether the login exists."""
-    return _open_invitations().filter(company=company).select_related("user").order_by("-id")
+    return Invitation.objects.open().filter(company=company).select_related("user").order_by("-id")
 
 
 def company_invitation_get(*, company: Company, pk) -> Invitation:
-    invitation = _open_invitations().filter(company=company, pk=require_id(pk)).first()
+    invitation = Invitation.objects.open().filter(company=company, pk=require_id(pk)).first()
     if invitation is None:
         raise Http404
     return invitation
@@ -77,8 +70,8 @@ def company_invitation_get(*, company: Company, pk) -> Invitation:
 def user_pending_invitations(*, user) -> QuerySet[Invitation]:
     """The user's own invitations waiting for their answer (the banner, ``/me/invitations``)."""
     return (
-        _open_invitations()
-        .filter(user=user, expires_at__gt=timezone.now())
+        Invitation.objects.pending()
+        .filter(user=user)
         .select_related("firm", "company")
         .order_by("created_at", "id")
     )

@@ -72,14 +72,7 @@ def has_access_outside(*, user: User, firm: Firm) -> bool:
     return (
         FirmMembership.objects.filter(user=user).exclude(firm=firm).exists()
         or CompanyMembership.objects.filter(user=user).exclude(firm=firm).exists()
-        or Invitation.objects.filter(
-            user=user,
-            accepted_at__isnull=True,
-            cancelled_at__isnull=True,
-            declined_at__isnull=True,
-        )
-        .exclude(firm=firm)
-        .exists()
+        or Invitation.objects.open().filter(user=user).exclude(firm=firm).exists()
     )
 
 
