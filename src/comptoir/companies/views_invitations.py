@@ -11,7 +11,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +19,7 @@ from comptoir.accounts.forms import InvitationPasswordForm
 from comptoir.accounts.services import invitation_for_token
 from comptoir.companies import invitations
 from comptoir.core.errors import ServiceError
+from comptoir.core.navigation import safe_next
 from comptoir.core.tenancy import resolve_context, set_tenant
 
 
@@ -103,10 +104,7 @@ def _open_joined_place(request, invitation) -> None:
 
 
 def _back(request):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("core:start")
+    return redirect(safe_next(request, fallback=reverse("core:start")))
 
 
 @require_POST

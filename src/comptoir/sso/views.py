@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.core.errors import ServiceError
+from comptoir.core.navigation import safe_next
 from comptoir.core.permissions import firm_admin_required
 from comptoir.sso import selectors, services
 from comptoir.sso.forms import IdentityProviderForm, SsoEmailForm
@@ -112,8 +113,8 @@ def discover(request):
         idp = selectors.identity_provider_for_email(form.cleaned_data["email"])
         if idp is not None:
             query = {"email": form.cleaned_data["email"].lower()}
-            next_url = data.get("next") or ""
-            if next_url and _safe_next(request, next_url):
+            next_url = safe_next(request, fallback="")
+            if next_url:
                 query["next"] = next_url
             url = reverse("sso:firm_login", kwargs={"slug": idp.firm.slug})
             return redirect(f"{url}?{urlencode(query)}")
@@ -128,12 +129,6 @@ def discover(request):
     return render(request, "sso/discover.html", {"form": form}, status=status)
 
 
-def _safe_next(request, url: str) -> bool:
-    return url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-
-
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -145,7 +140,7 @@ def firm_login(request, slug: str):
     idp = selectors.identity_provider_by_firm_slug(slug)
     if idp is None:
         raise Http404
-    next_url = request.GET.get("next") or ""
+    next_url = safe_next(request, fallback="")
     response = render(
         request,
         "sso/firm_login.html",
@@ -153,7 +148,7 @@ def firm_login(request, slug: str):
             "identity_provider": idp,
             "sso_firm": idp.firm,
             "email": (request.GET.get("email") or "")[:254],
-            "next": next_url if next_url and _safe_next(request, next_url) else "",
+            "next": next_url,
         },
     )
     # The button's form ends at the provider (a redirect): the browser's form-action check
