@@ -203,7 +203,11 @@ def _pending_invitation_of(*, user: User, pk: int) -> Invitation:
         raise NotFound()
     if not invitation.is_pending:
         raise Conflict(
-            _("This invitation is no longer waiting for an answer."), code="invitation_closed"
+            _(
+                "This invitation is no longer waiting for an answer. "
+                "Ask the firm that sent it for a new one if you still want to join."
+            ),
+            code="invitation_closed",
         )
     return invitation
 
@@ -238,7 +242,11 @@ def invitation_revoke(*, actor: User | None, invitation: Invitation) -> Invitati
     """The firm (or the company's administrateur) withdraws an invitation not yet answered."""
     if not invitation.is_open:
         raise Conflict(
-            _("This invitation was already answered or cancelled."), code="invitation_closed"
+            _(
+                "This invitation was already answered or cancelled: "
+                "refresh the page to see where it stands."
+            ),
+            code="invitation_closed",
         )
     invitation.cancelled_at = timezone.now()
     invitation.save(update_fields=["cancelled_at", "updated_at"])
