@@ -5,7 +5,7 @@ from django.test import Client
 
 from comptoir.accounts.middleware import SEEN_KEY, STARTED_KEY
 from comptoir.accounts.services import token_create
-from comptoir.core.tenancy import SESSION_KEY, resolve_context
+from comptoir.tenancy.contexts import SESSION_KEY, resolve_context
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,

@@ -1,4 +1,4 @@
-"""The real OpenID Connect provider of the tests (``comptoir.core.demo.oidc_provider``) on a
+"""The real OpenID Connect provider of the tests (``comptoir.demo.oidc_provider``) on a
 free port of 127.0.0.1, and the firm connections that point at it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 import requests
 from django.utils import timezone
 
-from comptoir.core.demo.oidc_provider import OidcProvider, OidcServer
+from comptoir.demo.oidc_provider import OidcProvider, OidcServer
 from comptoir.sso.models import SsoDomain
 from comptoir.sso.services import identity_provider_save
 

@@ -19,7 +19,7 @@ USERS_PAGE = "assignments:company_users"
 
 def company_client(user, company):
     client = client_for(user)
-    client.post(reverse("core:switch_context"), {"context": f"company:{company.pk}"})
+    client.post(reverse("portal:switch_context"), {"context": f"company:{company.pk}"})
     return client
 
 
@@ -136,7 +136,7 @@ def test_with_another_administrateur_one_may_step_down(company, company_admin):
     response = client.post(
         reverse("companies:self_member_role", args=[company_admin.pk]), {"role": "collaborateur"}
     )
-    assert response["Location"] == reverse("core:start")
+    assert response["Location"] == reverse("portal:start")
     assert role_of(company_admin, company) == "collaborateur"
     # The one left cannot leave in turn, but may remove the former administrateur.
     client = company_client(second, company)
@@ -150,7 +150,7 @@ def test_an_administrateur_may_leave_when_another_one_stays(company, company_adm
     CompanyMembershipFactory(company=company, role="administrateur")
     client = company_client(company_admin, company)
     response = client.post(reverse("companies:self_member_remove", args=[company_admin.pk]))
-    assert response["Location"] == reverse("core:start")
+    assert response["Location"] == reverse("portal:start")
     assert role_of(company_admin, company) is None
 
 

@@ -44,7 +44,7 @@ def test_create_firm_invites_its_first_admin(capsys, django_capture_on_commit_ca
     client = _accept(mail.outbox[-1])
     membership = FirmMembership.objects.get(firm=firm, user=user)
     assert membership.role == "admin"
-    assert client.get(reverse("core:firm_home")).status_code == 200
+    assert client.get(reverse("portal:firm_home")).status_code == 200
     assert user.emailaddress_set.get().verified  # the link proved the address
 
 

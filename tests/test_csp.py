@@ -172,7 +172,7 @@ def test_every_page_has_the_policy_and_nothing_it_forbids(theirs, their_users):
         assert label
     # The walk really rendered pages, not just 404s and redirects.
     for name in (
-        "core:firm_home",
+        "portal:firm_home",
         "store:index",
         "store:app_detail",
         "store:installation_edit",
@@ -213,7 +213,7 @@ def test_anonymous_pages_and_errors(client):
 def test_the_brand_colours_come_in_the_nonce_style_block(admin_client_, firm):
     firm.brand_colour = "#aa3300"
     firm.save(update_fields=["brand_colour"])
-    response = admin_client_.get(reverse("core:firm_home"))
+    response = admin_client_.get(reverse("portal:firm_home"))
     html = response.content.decode()
     match = re.search(r'<style nonce="([^"]+)">([^<]*)</style>', html)
     assert match and "--brand: #aa3300" in match.group(2)
@@ -224,7 +224,7 @@ def test_the_brand_colours_come_in_the_nonce_style_block(admin_client_, firm):
 
 
 def test_htmx_runs_without_eval_inline_scripts_or_injected_styles(admin_client_):
-    html = admin_client_.get(reverse("core:firm_home")).content.decode()
+    html = admin_client_.get(reverse("portal:firm_home")).content.decode()
     config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", html)
     assert config, "htmx-config meta missing"
     for setting in (

@@ -20,8 +20,8 @@ from comptoir.audit.models import AuditEvent
 from comptoir.companies import invitations
 from comptoir.companies.models import CompanyMembership
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
-from comptoir.core.tenancy import resolve_context
 from comptoir.documents.models import Document
+from comptoir.tenancy.contexts import resolve_context
 from tests.conftest import client_for
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -105,7 +105,7 @@ def test_another_firms_user_is_only_invited_until_they_accept(
     assert list(Document.objects.values_list("company_id", flat=True)) == [a_home.pk]
 
     # Their own session shows the invitation; they accept; only now are they a user.
-    home = client.get(reverse("core:company_home")).content.decode()
+    home = client.get(reverse("portal:company_home")).content.decode()
     assert "Fiducia Conseil vous invite à rejoindre Atelier Moreau" in home
     invitation = Invitation.objects.get(user=a_user)
     accepted = client.post(reverse("companies:invitation_accept_mine", args=[invitation.pk]))
@@ -245,7 +245,7 @@ def test_an_expired_or_revoked_invitation_cannot_be_accepted(firm_a_user, firm_b
         invitations.invitation_accept(user=user, pk=expired.pk)
     assert error.value.code == "invitation_closed"
     client = client_for(user)
-    assert "vous invite" not in client.get(reverse("core:company_home")).content.decode()
+    assert "vous invite" not in client.get(reverse("portal:company_home")).content.decode()
 
     other_company = CompanyFactory(firm=b_company.firm, name="Boulangerie B")
     revoked = invite(b_admin, other_company, user.email).invitation
@@ -335,7 +335,7 @@ def test_choosing_a_context_makes_it_the_default(firm, firm_admin, company):
     CompanyMembershipFactory(company=company, user=firm_admin, role="invite")
     client = client_for(firm_admin)
     assert resolve_context(firm_admin).is_firm
-    client.post(reverse("core:switch_context"), {"context": f"company:{company.pk}"})
+    client.post(reverse("portal:switch_context"), {"context": f"company:{company.pk}"})
     firm_admin.refresh_from_db()
     assert firm_admin.default_context == f"company:{company.pk}"
     assert resolve_context(firm_admin).company == company  # a new session starts there too

@@ -50,7 +50,7 @@ def test_new_user_sets_a_password_and_lands_on_the_company_home(invite, company,
         },
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == reverse("core:company_home")
+    assert response.redirect_chain[-1][0] == reverse("portal:company_home")
     assert company.name in response.content.decode()
     user = User.objects.get(email="new@example.test")
     assert user.full_name == "Nina Petit" and user.check_password("un-vrai-secret-42")

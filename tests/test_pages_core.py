@@ -45,7 +45,7 @@ def test_login_with_any_case_of_the_address_lands_on_the_firm_home(firm_admin):
         {"username": firm_admin.email.upper(), "password": DEFAULT_PASSWORD},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == reverse("core:firm_home")
+    assert response.redirect_chain[-1][0] == reverse("portal:firm_home")
     assert response.status_code == 200
     assert '<section id="tiles"' in response.content.decode()
 
@@ -65,19 +65,19 @@ def test_logout_is_a_post_and_ends_the_session(firm_admin):
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:login")
-    assert client.get(reverse("core:firm_home")).status_code == 302
+    assert client.get(reverse("portal:firm_home")).status_code == 302
 
 
 def test_pages_need_a_login():
-    for name in ("core:start", "core:firm_home", "core:company_home", "companies:list"):
+    for name in ("portal:start", "portal:firm_home", "portal:company_home", "companies:list"):
         response = Client().get(reverse(name))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_start_sends_each_user_to_their_home(firm_admin, company_admin):
-    assert client_for(firm_admin).get("/")["Location"] == reverse("core:firm_home")
-    assert client_for(company_admin).get("/")["Location"] == reverse("core:company_home")
+    assert client_for(firm_admin).get("/")["Location"] == reverse("portal:firm_home")
+    assert client_for(company_admin).get("/")["Location"] == reverse("portal:company_home")
 
 
 def test_a_user_without_any_space_is_told_so():
@@ -89,7 +89,7 @@ def test_a_user_without_any_space_is_told_so():
 def test_firm_home_renders_tiles_section_and_branding(firm, firm_collaborator):
     firm.brand_colour = "#aa3300"
     firm.save(update_fields=["brand_colour"])
-    response = client_for(firm_collaborator).get(reverse("core:firm_home"))
+    response = client_for(firm_collaborator).get(reverse("portal:firm_home"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "--brand: #aa3300" in html
@@ -101,7 +101,7 @@ def test_firm_home_renders_tiles_section_and_branding(firm, firm_collaborator):
 
 
 def test_company_home_shows_the_company_and_its_fiscal_year(company, company_guest):
-    response = client_for(company_guest).get(reverse("core:company_home"))
+    response = client_for(company_guest).get(reverse("portal:company_home"))
     html = response.content.decode()
     assert response.status_code == 200
     assert company.name in html
@@ -113,8 +113,8 @@ def test_company_home_shows_the_company_and_its_fiscal_year(company, company_gue
 def test_company_users_get_404_on_firm_pages(company, company_admin):
     client = client_for(company_admin)
     for url in (
-        reverse("core:firm_home"),
-        reverse("core:firm_settings"),
+        reverse("portal:firm_home"),
+        reverse("portal:firm_settings"),
         reverse("companies:list"),
         reverse("companies:create"),
         reverse("companies:detail", args=[company.pk]),
@@ -125,11 +125,11 @@ def test_company_users_get_404_on_firm_pages(company, company_admin):
 
 
 def test_firm_users_get_404_on_the_company_home(firm_admin):
-    assert client_for(firm_admin).get(reverse("core:company_home")).status_code == 404
+    assert client_for(firm_admin).get(reverse("portal:company_home")).status_code == 404
 
 
 def test_firm_settings_index_renders_for_firm_members(firm, firm_collaborator):
-    response = client_for(firm_collaborator).get(reverse("core:firm_settings"))
+    response = client_for(firm_collaborator).get(reverse("portal:firm_settings"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Le cabinet" in html
@@ -143,17 +143,17 @@ def test_context_switch_between_a_firm_and_a_company():
     CompanyMembershipFactory(user=user, company=company, role="administrateur")
     client = client_for(user)
 
-    html = client.get(reverse("core:firm_home")).content.decode()
+    html = client.get(reverse("portal:firm_home")).content.decode()
     assert 'name="context"' in html  # the switcher shows: two spaces
     assert f'value="company:{company.pk}"' in html
 
-    response = client.post(reverse("core:switch_context"), {"context": f"company:{company.pk}"})
-    assert response["Location"] == reverse("core:start")
-    assert client.get("/")["Location"] == reverse("core:company_home")
-    assert client.get(reverse("core:firm_home")).status_code == 404
+    response = client.post(reverse("portal:switch_context"), {"context": f"company:{company.pk}"})
+    assert response["Location"] == reverse("portal:start")
+    assert client.get("/")["Location"] == reverse("portal:company_home")
+    assert client.get(reverse("portal:firm_home")).status_code == 404
 
-    client.post(reverse("core:switch_context"), {"context": f"firm:{firm_membership.firm.slug}"})
-    assert client.get("/")["Location"] == reverse("core:firm_home")
+    client.post(reverse("portal:switch_context"), {"context": f"firm:{firm_membership.firm.slug}"})
+    assert client.get("/")["Location"] == reverse("portal:firm_home")
 
 
 def test_context_switch_to_a_place_the_user_lacks_is_404(
@@ -166,12 +166,12 @@ def test_context_switch_to_a_place_the_user_lacks_is_404(
     keys = (f"firm:{other_firm.slug}", f"company:{other_company.pk}", "company:x", "nope", "")
     not_ids = ("²", "③", "\uff15", "-1", " 1", "01", str(2**63), "9" * 5000)
     for key in keys + tuple(f"company:{value}" for value in not_ids):
-        assert client.post(reverse("core:switch_context"), {"context": key}).status_code == 404
-    assert client.get(reverse("core:switch_context")).status_code == 405
+        assert client.post(reverse("portal:switch_context"), {"context": key}).status_code == 404
+    assert client.get(reverse("portal:switch_context")).status_code == 405
 
 
 def test_one_context_hides_the_switcher(firm_admin):
-    html = client_for(firm_admin).get(reverse("core:firm_home")).content.decode()
+    html = client_for(firm_admin).get(reverse("portal:firm_home")).content.decode()
     assert 'name="context"' not in html
 
 
@@ -182,7 +182,7 @@ def test_unknown_page_answers_a_friendly_404(firm_admin):
 
 
 def test_static_stylesheet_is_linked_and_htmx_included(firm_admin):
-    html = client_for(firm_admin).get(reverse("core:firm_home")).content.decode()
+    html = client_for(firm_admin).get(reverse("portal:firm_home")).content.decode()
     assert "comptoir/app.css" in html
     assert "django_htmx/htmx" in html
 

@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
-from comptoir.core.demo.data import DEMO_PASSWORD
-from comptoir.core.demo.sinks import free_port, port_is_free
+from comptoir.demo.data import DEMO_PASSWORD
+from comptoir.demo.sinks import free_port, port_is_free
 from tests.subprocess_env import clean_env
 
 READY = "Press Ctrl-C to stop everything."

@@ -13,8 +13,8 @@ from comptoir.accounts.models import User
 from comptoir.audit.models import AuditEvent
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.siret import normalize_siret
-from comptoir.core.demo import data
-from comptoir.core.demo.seed import seed_demo
+from comptoir.demo import data
+from comptoir.demo.seed import seed_demo
 from comptoir.firms.models import Firm, FirmMembership
 
 pytestmark = pytest.mark.django_db
@@ -162,5 +162,5 @@ def test_a_durand_collaborator_has_fiducias_invitation_waiting_on_his_home_page(
     assert not CompanyMembership.objects.filter(user=lucas, company__name=company_name).exists()
     client = Client()
     assert client.login(email=email, password=data.DEMO_PASSWORD)
-    home = client.get(reverse("core:start"), follow=True).content.decode()
+    home = client.get(reverse("portal:start"), follow=True).content.decode()
     assert f"Fiducia Conseil vous invite à rejoindre {company_name}" in home

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-from comptoir.core.demo.sinks import SmtpSink
+from comptoir.demo.sinks import SmtpSink
 from tests.subprocess_env import clean_env, read_settings, run_comptoir
 
 REDIS_URL = os.environ.get("COMPTOIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")

@@ -124,7 +124,7 @@ def test_set_up_an_authenticator_app_then_log_in_with_its_code(firm_admin):
     response = log_in(second, firm_admin)
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
-    assert second.get(reverse("core:firm_home")).status_code == 302  # not logged in yet
+    assert second.get(reverse("portal:firm_home")).status_code == 302  # not logged in yet
     assert "_auth_user_id" not in second.session
 
     refused = second.post(reverse("mfa_authenticate"), {"code": "123456"})
@@ -135,7 +135,7 @@ def test_set_up_an_authenticator_app_then_log_in_with_its_code(firm_admin):
     code = totp_now(secret)
     accepted = second.post(reverse("mfa_authenticate"), {"code": code})
     assert accepted.status_code == 302
-    assert second.get(reverse("core:firm_home")).status_code == 200
+    assert second.get(reverse("portal:firm_home")).status_code == 200
 
     # The same code cannot be replayed for another login.
     third = Client()
@@ -154,7 +154,7 @@ def test_a_recovery_code_logs_in_once(firm_admin):
     first = Client()
     log_in(first, firm_admin)
     assert first.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
-    assert first.get(reverse("core:firm_home")).status_code == 200
+    assert first.get(reverse("portal:firm_home")).status_code == 200
     left = RecoveryCodes(Authenticator.objects.get(user=firm_admin, type="recovery_codes"))
     assert code not in left.get_unused_codes() and len(left.get_unused_codes()) == 9
 
@@ -307,7 +307,7 @@ def test_a_user_without_two_factor_is_led_to_set_it_up(requiring_firm, firm_coll
     assert landing.redirect_chain[-1][0] == reverse("mfa_index")
     html = landing.content.decode()
     assert "Votre cabinet exige la double authentification" in html
-    for name in ("core:firm_home", "companies:list", "accounts:settings", "store:index"):
+    for name in ("portal:firm_home", "companies:list", "accounts:settings", "store:index"):
         blocked = client.get(reverse(name))
         assert blocked.status_code == 302 and blocked["Location"] == reverse("mfa_index"), name
     htmx = client.get(reverse("companies:list"), HTTP_HX_REQUEST="true")
@@ -321,7 +321,7 @@ def test_a_user_without_two_factor_is_led_to_set_it_up(requiring_firm, firm_coll
     assert client.get(reverse("mfa_add_webauthn")).status_code == 200
 
     activate_totp(client, firm_collaborator)
-    assert client.get(reverse("core:firm_home")).status_code == 200
+    assert client.get(reverse("portal:firm_home")).status_code == 200
     assert client.get(reverse("companies:list")).status_code == 200
 
 
@@ -339,11 +339,11 @@ def test_the_last_factor_cannot_be_removed_while_the_firm_requires_it(
 
 def test_company_users_are_not_concerned(requiring_firm, company_admin):
     client = client_for(company_admin)
-    assert client.get(reverse("core:company_home")).status_code == 200
+    assert client.get(reverse("portal:company_home")).status_code == 200
 
 
 def test_a_firm_that_does_not_require_it_leaves_its_users_alone(requiring_firm, other_firm_admin):
-    assert client_for(other_firm_admin).get(reverse("core:firm_home")).status_code == 200
+    assert client_for(other_firm_admin).get(reverse("portal:firm_home")).status_code == 200
 
 
 def test_the_api_answers_403_two_factor_required(requiring_firm, firm_collaborator, api_as):

@@ -343,9 +343,9 @@ def main() -> int:
         import django
 
         django.setup()
-        from comptoir.core.demo.sinks import SmtpSink
-        from comptoir.deliveries import demo
-        from comptoir.deliveries.demo_receiver import ReceiverServer
+        from comptoir.demo import deliveries as demo
+        from comptoir.demo.receiver import ReceiverServer
+        from comptoir.demo.sinks import SmtpSink
 
         arrivals: list[str] = []
         smtp = SmtpSink()

@@ -14,10 +14,10 @@ from django.contrib.auth.hashers import make_password
 
 from comptoir.accounts.models import User
 from comptoir.companies.services import company_create
-from comptoir.deliveries import demo as deliveries_demo
+from comptoir.demo import deliveries as deliveries_demo
+from comptoir.demo import store as store_demo
 from comptoir.firms.models import FirmMembership
 from comptoir.firms.services import firm_create
-from comptoir.store import demo as store_demo
 
 firm = firm_create(name="Cabinet Durand & Associés", slug="cabinet-durand", brand_colour="#1f5f8b")
 admin = User.objects.create(

@@ -95,7 +95,9 @@ INSTALLED_APPS = [
     "comptoir.documents",
     "comptoir.deliveries",
     "comptoir.sso",
+    "comptoir.portal",
     "comptoir.ops",
+    "comptoir.demo",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "comptoir.core.context_processors.tenant",
+                "comptoir.tenancy.context_processors.tenant",
                 "comptoir.companies.context_processors.pending_invitations",
             ],
         },
@@ -166,7 +168,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:start"
+LOGIN_REDIRECT_URL = "portal:start"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,7 +215,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 # The API: wrong bearer tokens from one client IP in a minute before it gets 429 for the rest
-# of that minute (core/api.py BearerTokenAuth).
+# of that minute (tenancy/api.py BearerTokenAuth).
 API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20, minimum=1)
 # Sessions (accounts/middleware.py): one ends after SESSION_IDLE_TIMEOUT without a request
 # (sliding), and SESSION_MAX_AGE after its login whatever happens. "Mon compte" lists them
@@ -337,6 +339,18 @@ else:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}"
     )
+# Deliveries: sent by `comptoir deliveries-worker`, a loop that claims due rows from the
+# database itself (no task per attempt), unless DELIVERY_SENDER=tasks: then one task per
+# attempt goes through the backend above (the tests: the immediate backend sends at once).
+DELIVERY_SENDER = os.environ.get(
+    "DELIVERY_SENDER", "tasks" if TASKS_BACKEND == "immediate" else "worker"
+)
+if DELIVERY_SENDER not in ("worker", "tasks"):
+    raise ImproperlyConfigured(f"DELIVERY_SENDER must be worker or tasks, not {DELIVERY_SENDER!r}")
+# On PostgreSQL the delivery worker's own connection prepares the statements it repeats
+# (server-side parameters). Turn off behind pgbouncer in transaction pooling older than 1.21
+# (or without max_prepared_statements), which cannot keep prepared statements.
+DELIVERY_WORKER_PREPARED_STATEMENTS = env_bool("DELIVERY_WORKER_PREPARED_STATEMENTS", True)
 
 # Cache: what every web process must share (login throttling counts, allauth's rate limits).
 # The database by default (table created by migration accounts 0004), Redis when REDIS_URL

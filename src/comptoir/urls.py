@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("comptoir.deliveries.urls")),
     path("", include("comptoir.audit.urls")),
     path("", include("comptoir.firms.urls")),
-    path("", include("comptoir.core.urls")),
+    path("", include("comptoir.portal.urls")),
 ]
 # Uploaded files are never served from MEDIA_URL: documents, logos and firm branding each go
 # through a view that checks who is asking.

@@ -88,7 +88,7 @@ def test_the_link_sets_a_new_password_once(firm_admin):
     firm_admin.refresh_from_db()
     assert firm_admin.check_password("un-nouveau-secret-42")
     # The other sessions are over.
-    assert other_device.get(reverse("core:firm_home")).status_code == 302
+    assert other_device.get(reverse("portal:firm_home")).status_code == 302
     requested = AuditEvent.objects.get(action="identity.password_reset_requested")
     assert requested.target_id == str(firm_admin.pk) and requested.actor is None
     assert AuditEvent.objects.filter(action="identity.password_reset", actor=firm_admin).exists()
@@ -124,7 +124,7 @@ def test_the_link_expires(firm_admin, settings, monkeypatch):
 
 def test_password_change_needs_the_current_password_and_ends_the_other_sessions(firm_admin):
     other_device = client_for(firm_admin)
-    assert other_device.get(reverse("core:firm_home")).status_code == 200
+    assert other_device.get(reverse("portal:firm_home")).status_code == 200
     client = Client()
     client.post(
         reverse("accounts:login"), {"username": firm_admin.email, "password": DEFAULT_PASSWORD}
@@ -159,6 +159,6 @@ def test_password_change_needs_the_current_password_and_ends_the_other_sessions(
     assert done.status_code == 302
     firm_admin.refresh_from_db()
     assert firm_admin.check_password("un-nouveau-secret-42")
-    assert client.get(reverse("core:firm_home")).status_code == 200  # this one stays in
-    assert other_device.get(reverse("core:firm_home")).status_code == 302  # the other is out
+    assert client.get(reverse("portal:firm_home")).status_code == 200  # this one stays in
+    assert other_device.get(reverse("portal:firm_home")).status_code == 302  # the other is out
     assert AuditEvent.objects.filter(actor=firm_admin, action="identity.password_change").exists()

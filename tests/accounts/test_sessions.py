@@ -51,8 +51,8 @@ def test_my_account_lists_the_sessions_and_logs_one_device_out(firm_admin, other
     phone_session = UserSession.objects.get(user=firm_admin, ip="203.0.113.50")
     ended = laptop.post(reverse("accounts:session_end", args=[phone_session.pk]))
     assert ended.status_code == 302
-    assert phone.get(reverse("core:firm_home")).status_code == 302  # the phone is out
-    assert laptop.get(reverse("core:firm_home")).status_code == 200  # the laptop stays
+    assert phone.get(reverse("portal:firm_home")).status_code == 302  # the phone is out
+    assert laptop.get(reverse("portal:firm_home")).status_code == 200  # the laptop stays
     assert AuditEvent.objects.filter(action="identity.session_end", actor=firm_admin).exists()
 
     # Someone else's session: 404, and it goes on.
@@ -62,7 +62,7 @@ def test_my_account_lists_the_sessions_and_logs_one_device_out(firm_admin, other
     theirs = logged_in(stranger)
     their_session = UserSession.objects.get(user=stranger)
     assert laptop.post(reverse("accounts:session_end", args=[their_session.pk])).status_code == 404
-    assert theirs.get(reverse("core:firm_home")).status_code == 200
+    assert theirs.get(reverse("portal:firm_home")).status_code == 200
 
 
 def test_log_out_everywhere(firm_admin):
@@ -70,7 +70,7 @@ def test_log_out_everywhere(firm_admin):
     response = laptop.post(reverse("accounts:sessions_end_all"))
     assert response["Location"] == reverse("accounts:login")
     for client in (laptop, phone):
-        assert client.get(reverse("core:firm_home")).status_code == 302
+        assert client.get(reverse("portal:firm_home")).status_code == 302
     assert not UserSession.objects.filter(user=firm_admin).exists()
 
 
@@ -84,11 +84,11 @@ def _age(client, **keys):
 def test_an_idle_session_ends(firm_admin, settings):
     settings.SESSION_IDLE_TIMEOUT = 3600
     client = logged_in(firm_admin)
-    client.get(reverse("core:firm_home"))
+    client.get(reverse("portal:firm_home"))
     _age(client, **{SEEN_KEY: 3000})
-    assert client.get(reverse("core:firm_home")).status_code == 200  # 50 min: still in
+    assert client.get(reverse("portal:firm_home")).status_code == 200  # 50 min: still in
     _age(client, **{SEEN_KEY: 3700})
-    response = client.get(reverse("core:firm_home"), follow=True)
+    response = client.get(reverse("portal:firm_home"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("accounts:login"))
     assert "longue inactivité" in response.content.decode()
     assert AuditEvent.objects.filter(action="identity.session_expired").exists()
@@ -97,9 +97,9 @@ def test_an_idle_session_ends(firm_admin, settings):
 def test_a_session_ends_at_its_maximum_age_even_when_busy(firm_admin, settings):
     settings.SESSION_MAX_AGE = 8 * 3600
     client = logged_in(firm_admin)
-    client.get(reverse("core:firm_home"))
+    client.get(reverse("portal:firm_home"))
     _age(client, **{STARTED_KEY: 8 * 3600 + 1, SEEN_KEY: 30})
-    response = client.get(reverse("core:firm_home"), follow=True)
+    response = client.get(reverse("portal:firm_home"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("accounts:login"))
     assert "durée maximale" in response.content.decode()
 
@@ -114,7 +114,7 @@ def test_activity_tracking_costs_no_query_on_most_pages(firm_admin, settings):
     """The measure behind USERSESSIONS_TRACK_ACTIVITY = False: allauth's tracking writes the
     session row on every request; ours at most once a minute."""
     client = logged_in(firm_admin)
-    url = reverse("core:firm_home")
+    url = reverse("portal:firm_home")
     client.get(url)
     ours = _queries(client, url)
     settings.USERSESSIONS_TRACK_ACTIVITY = True

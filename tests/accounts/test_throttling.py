@@ -42,7 +42,7 @@ def test_the_eleventh_wrong_password_is_refused_but_not_the_owner_elsewhere(firm
     owner = Client()
     response = _login(owner, firm_admin.email, DEFAULT_PASSWORD, "198.51.100.20")
     assert response.status_code == 302
-    assert owner.get(reverse("core:firm_home")).status_code == 200
+    assert owner.get(reverse("portal:firm_home")).status_code == 200
 
     failures = AuditEvent.objects.filter(action="identity.login_failed")
     assert failures.count() == 10  # the blocked tries never reached the password check

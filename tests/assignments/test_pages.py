@@ -23,7 +23,7 @@ def admin(firm_admin):
 
 def company_client(user, company):
     client = client_for(user)
-    client.post(reverse("core:switch_context"), {"context": f"company:{company.pk}"})
+    client.post(reverse("portal:switch_context"), {"context": f"company:{company.pk}"})
     return client
 
 
@@ -274,11 +274,11 @@ def test_company_home_shows_the_tiles_and_opens_them(
         actor=firm_admin, installation=redirect_installation, company=company
     )
     client = company_client(company_guest, company)
-    open_url = reverse("store:open", args=[redirect_installation.pk])
-    assert open_url not in client.get(reverse("core:company_home")).content.decode()
+    open_url = reverse("portal:open", args=[redirect_installation.pk])
+    assert open_url not in client.get(reverse("portal:company_home")).content.decode()
     assert client.get(open_url).status_code == 404
     services.user_access_grant(actor=firm_admin, assignment=assignment, user=company_guest)
-    html = client.get(reverse("core:company_home")).content.decode()
+    html = client.get(reverse("portal:company_home")).content.decode()
     assert f'href="{open_url}" target="_blank" rel="noopener noreferrer"' in html
     opened = client.get(open_url)
     assert opened.status_code == 302 and opened["Location"] == redirect_installation.app.launch_url

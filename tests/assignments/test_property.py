@@ -20,14 +20,15 @@ from hypothesis.stateful import (
     rule,
 )
 
-from comptoir.assignments import selectors, services
+from comptoir.assignments import services
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
 from comptoir.companies import services as company_services
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.core.errors import ServiceError
-from comptoir.core.tenancy import resolve_context
+from comptoir.portal import tiles as portal_tiles
 from comptoir.store import services as store_services
 from comptoir.store.models import Installation
+from comptoir.tenancy.contexts import resolve_context
 from tests.assignments.conftest import make_app
 from tests.factories import FirmFactory, FirmMembershipFactory, invite_and_accept
 
@@ -464,7 +465,7 @@ class AssignmentsMachine(RuleBasedStateMachine):
         for (company, user), _role in self.model.members.items():
             membership = self.membership(company, user)
             context = resolve_context(membership.user, company_id=str(company))
-            got = [t["installation"] for t in selectors.company_tiles(context=context)]
+            got = [t["installation"] for t in portal_tiles.company_tiles(context=context)]
             assert got == self.model.tiles(company, user), (company, user)
 
     @invariant()

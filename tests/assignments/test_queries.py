@@ -176,11 +176,11 @@ def test_company_home_page(apps, firm, firm_admin, django_assert_num_queries):
         )
     user = companies[0].memberships.first().user
     client = client_for(user)
-    client.get(reverse("core:start"))
+    client.get(reverse("portal:start"))
     # 6, and the user's pending invitations (the banner); the tiles are one query of values,
     # with no extra query for the membership's user.
     with django_assert_num_queries(7):
-        page = client.get(reverse("core:company_home"))
+        page = client.get(reverse("portal:company_home"))
     assert page.content.decode().count('class="tile"') == apps
 
 

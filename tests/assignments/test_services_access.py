@@ -3,21 +3,22 @@ and what removing the app from the space takes away."""
 
 import pytest
 
-from comptoir.assignments import selectors, services
+from comptoir.assignments import services
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
 from comptoir.audit.models import AuditEvent
 from comptoir.companies.services import company_member_change_role, company_member_remove
 from comptoir.core.errors import Forbidden, NotFound, ValidationFailed
-from comptoir.core.tenancy import resolve_context
+from comptoir.portal import tiles as portal_tiles
 from comptoir.store.removal import compute_impact
 from comptoir.store.services import installation_remove
+from comptoir.tenancy.contexts import resolve_context
 from tests.assignments.conftest import connector_settings, install, make_app
 from tests.factories import CompanyFactory, CompanyMembershipFactory, invite_and_accept
 
 
 def tiles(user, company) -> list[int]:
     context = resolve_context(user, company_id=str(company.pk))
-    return [t["installation"] for t in selectors.company_tiles(context=context)]
+    return [t["installation"] for t in portal_tiles.company_tiles(context=context)]
 
 
 @pytest.fixture
@@ -296,7 +297,7 @@ def test_tiles_need_a_company_audience(firm, firm_admin, company, company_guest,
 
 
 def test_may_see_installation_uses_the_assignments(firm_admin, company, company_guest, assigned):
-    from comptoir.store.permissions import may_see_installation
+    from comptoir.portal.tiles import may_see_installation
 
     context = resolve_context(company_guest, company_id=str(company.pk))
     assert not may_see_installation(context, assigned.installation)

@@ -8,10 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from comptoir.core.demo.seed import seed_demo
-from comptoir.deliveries import demo, engine
-from comptoir.deliveries.demo_receiver import ReceiverServer, ReceiverSink
+from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
+from comptoir.demo import deliveries as demo
+from comptoir.demo.receiver import ReceiverServer, ReceiverSink
+from comptoir.demo.seed import seed_demo
 from comptoir.store.models import Installation
 from comptoir.store.schema import reveal_settings
 from tests.deliveries.connections import (
@@ -157,8 +158,8 @@ def seed_the_demo():
 def test_the_demo_sftp_app_uploads_to_the_local_sftp_server(
     transactional_db, settings, monkeypatch
 ):
-    from comptoir.core.demo.sinks import SftpSink, sftp_fingerprint
     from comptoir.deliveries import outbox
+    from comptoir.demo.sinks import SftpSink, sftp_fingerprint
 
     with monkeypatch.context() as seeding:
         # As in the demo, nothing is sent while seeding: the worker starts after the sinks.

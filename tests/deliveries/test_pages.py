@@ -240,7 +240,7 @@ def test_anonymous_visitors_are_sent_to_the_login(history):
 
 
 def test_the_firm_menu_links_the_history(firm_admin):
-    html = client_for(firm_admin).get(reverse("core:firm_home")).content.decode()
+    html = client_for(firm_admin).get(reverse("portal:firm_home")).content.decode()
     assert f'href="{INDEX}"' in html
 
 

@@ -79,8 +79,8 @@ def captured():
 def test_lines_written_during_a_request_say_who_and_for_which_firm(captured, rf, firm_admin):
     from django.http import HttpResponse
 
-    from comptoir.core.tenancy import resolve_context
     from comptoir.ops.middleware import RequestIdMiddleware
+    from comptoir.tenancy.contexts import resolve_context
 
     def view(request):
         logging.getLogger("comptoir.test").info("page opened")

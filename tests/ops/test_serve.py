@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from comptoir.core.demo.sinks import free_port
+from comptoir.demo.sinks import free_port
 from comptoir.ops import preflight
 from tests.subprocess_env import clean_env, run_comptoir
 

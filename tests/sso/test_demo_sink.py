@@ -4,8 +4,8 @@ staff sign in through it."""
 import pytest
 
 from comptoir.accounts.models import User
-from comptoir.core.demo.oidc_provider import OidcSink
-from comptoir.sso import demo
+from comptoir.demo import sso as demo
+from comptoir.demo.oidc_provider import OidcSink
 from comptoir.sso.models import FirmIdentityProvider
 from tests.factories import FirmFactory, FirmMembershipFactory
 from tests.oidc import sso_sign_in

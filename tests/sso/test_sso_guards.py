@@ -53,7 +53,7 @@ def test_a_discovery_that_points_at_our_network_is_not_followed(
 def test_a_provider_that_does_not_answer_gets_a_french_page(client, oidc_server, firm, firm_admin):
     from allauth.socialaccount.models import SocialApp
 
-    from comptoir.core.demo.sinks import free_port
+    from comptoir.demo.sinks import free_port
 
     provider = oidc_server("/down")
     connect_firm(provider, firm=firm, admin=firm_admin)

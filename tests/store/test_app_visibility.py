@@ -145,7 +145,7 @@ def test_company_users_get_only_the_logos_of_apps_they_were_given(users, apps, r
 @pytest.mark.parametrize("name", [n for n in APP_NAMES if n != "catalogue_uninstalled"])
 def test_company_users_open_only_the_apps_they_were_given(users, apps, role, name):
     client = client_for(users[role])
-    response = client.get(reverse("store:open", args=[_installation(apps, name).pk]))
+    response = client.get(reverse("portal:open", args=[_installation(apps, name).pk]))
     if name in COMPANY_SEES[role]:
         assert response.status_code == 302
         assert response.url == _app(apps, name).launch_url
@@ -189,7 +189,7 @@ def test_firm_users_get_the_catalogue_and_their_own_apps_logos(users, apps, role
 def test_firm_users_open_the_apps_meant_for_the_firm(users, apps, role):
     client = client_for(users[role])
     for name in ("given", "firm_only", "catalogue_unassigned"):
-        response = client.get(reverse("store:open", args=[_installation(apps, name).pk]))
+        response = client.get(reverse("portal:open", args=[_installation(apps, name).pk]))
         assert response.status_code == 302, (role, name)
 
 
@@ -199,7 +199,7 @@ def test_another_firms_users_get_404_for_our_custom_apps(users, apps, role, name
     client = client_for(users[role])
     app, installation = _app(apps, name), _installation(apps, name)
     assert client.get(app.logo_url).status_code == 404
-    assert client.get(reverse("store:open", args=[installation.pk])).status_code == 404
+    assert client.get(reverse("portal:open", args=[installation.pk])).status_code == 404
     assert client.get(reverse("store:app_detail", args=[app.slug])).status_code == 404
     assert LaunchEvent.objects.count() == 0
 
@@ -207,7 +207,7 @@ def test_another_firms_users_get_404_for_our_custom_apps(users, apps, role, name
 @pytest.mark.parametrize("name", ["catalogue_given", "catalogue_unassigned"])
 def test_another_firm_opens_none_of_our_installations(users, apps, name):
     client = client_for(users["other_firm_admin"])
-    response = client.get(reverse("store:open", args=[_installation(apps, name).pk]))
+    response = client.get(reverse("portal:open", args=[_installation(apps, name).pk]))
     assert response.status_code == 404
 
 

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
-from comptoir.core.demo.seed import seed_demo
+from comptoir.demo.seed import seed_demo
+from comptoir.portal.tiles import firm_home_tiles
 from comptoir.store.catalog import catalog_load
 from comptoir.store.models import Installation
 from comptoir.store.schema import SECRET_MARKER
-from comptoir.store.selectors import firm_home_tiles
 
 
 @pytest.fixture(autouse=True)

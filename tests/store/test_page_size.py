@@ -10,10 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comptoir.core.tenancy import resolve_context
-from comptoir.store import selectors
-from comptoir.store.models import App
+from comptoir.core.navigation import UrlPattern
+from comptoir.portal import tiles as portal_tiles
+from comptoir.store.models import App, Installation
 from comptoir.store.views import CARDS_PER_PAGE
+from comptoir.tenancy.contexts import resolve_context
 from tests.conftest import client_for
 from tests.store.factories import (
     AppFactory,
@@ -121,7 +122,8 @@ def test_tile_move_from_the_single_form(firm, firm_admin):
         reverse("store:tile_move", args=[b.pk]), {"direction": "up", "next": STORE}
     )
     assert response.status_code == 302
-    assert selectors.tile_order(firm=firm) == [b.pk, a.pk]
+    order = Installation.objects.filter(firm=firm).order_by("position", "id")
+    assert list(order.values_list("pk", flat=True)) == [b.pk, a.pk]
 
 
 @pytest.mark.parametrize("role", ["admin", "collaborator"])
@@ -155,46 +157,46 @@ def test_firm_tiles_are_one_query_of_values_with_reverse_addresses(
     InstallationFactory(firm=firm, app=AppFactory(audience="company"))  # not the firm's
     context = resolve_context(firm_admin)
     with django_assert_num_queries(1):
-        tiles = selectors.home_tiles(context=context)
+        tiles = portal_tiles.home_tiles(context=context)
     assert tiles == [
         {
             "installation": with_logo.pk,
             "name": "Agenda Cabinet",
             "logo_url": with_logo.app.logo_url,
             "initials": with_logo.app.initials,
-            "url_open": reverse("store:open", args=[with_logo.pk]),
+            "url_open": reverse("portal:open", args=[with_logo.pk]),
         },
         {
             "installation": without.pk,
             "name": "lien-maison",
             "logo_url": None,
             "initials": without.app.initials,
-            "url_open": reverse("store:open", args=[without.pk]),
+            "url_open": reverse("portal:open", args=[without.pk]),
         },
     ]
     for _ in range(10):
         InstallationFactory(firm=firm)
     with django_assert_num_queries(1):
-        assert len(selectors.home_tiles(context=context)) == 12
+        assert len(portal_tiles.home_tiles(context=context)) == 12
 
 
 def test_firm_home_queries_do_not_grow_with_the_tiles(firm, firm_admin, django_assert_num_queries):
     client = client_for(firm_admin)
     InstallationFactory(firm=firm)
-    client.get(reverse("core:firm_home"))
+    client.get(reverse("portal:firm_home"))
     with CaptureQueriesContext(connection) as small:
-        client.get(reverse("core:firm_home"))
+        client.get(reverse("portal:firm_home"))
     for _ in range(15):
         InstallationFactory(firm=firm)
     with django_assert_num_queries(len(small.captured_queries)):
-        page = client.get(reverse("core:firm_home"))
+        page = client.get(reverse("portal:firm_home"))
     assert page.content.decode().count('class="tile"') == 16
 
 
 def test_url_pattern_is_reverse():
-    pattern = selectors.UrlPattern("store:logo", 2)
-    assert pattern.format(12, "v3") == reverse("store:logo", args=[12, "v3"])
-    assert selectors.UrlPattern("store:app_detail").format("mon-appli") == reverse(
+    pattern = UrlPattern("portal:logo", 2)
+    assert pattern.format(12, "v3") == reverse("portal:logo", args=[12, "v3"])
+    assert UrlPattern("store:app_detail").format("mon-appli") == reverse(
         "store:app_detail", args=["mon-appli"]
     )
     with pytest.raises(ValueError):
@@ -222,7 +224,7 @@ def test_company_tiles_are_one_query_without_the_user(firm, firm_admin, django_a
     membership = type(context.company_membership).objects.get(pk=context.company_membership.pk)
     context = dataclasses.replace(context, company_membership=membership)
     with django_assert_num_queries(1):
-        tiles = selectors.home_tiles(context=context)
+        tiles = portal_tiles.home_tiles(context=context)
     assert [t["installation"] for t in tiles] == [i.pk for i in given]
-    assert tiles[0]["url_open"] == reverse("store:open", args=[given[0].pk])
+    assert tiles[0]["url_open"] == reverse("portal:open", args=[given[0].pk])
     assert tiles[0]["logo_url"] == given[0].app.logo_url

@@ -187,7 +187,7 @@ def test_other_firms_rows_are_404_on_every_page(admin, other_installation, other
         reverse("store:installation_remove", args=[pk]),
         reverse("store:install", args=[theirs.slug]),
         reverse("store:app_detail", args=[theirs.slug]),
-        reverse("store:open", args=[pk]),
+        reverse("portal:open", args=[pk]),
     ]
     assert [admin.get(url).status_code for url in urls] == [404] * 5
     assert admin.post(reverse("store:installation_remove", args=[pk])).status_code == 404
@@ -282,7 +282,7 @@ def test_tile_move(admin, firm):
 
 
 def test_open_records_the_launch_and_redirects(admin, firm_admin, installation):
-    response = admin.get(reverse("store:open", args=[installation.pk]))
+    response = admin.get(reverse("portal:open", args=[installation.pk]))
     assert response.status_code == 302
     assert response.url == "https://agenda.partenaire.example/rdv"
     assert response["Referrer-Policy"] == "no-referrer"
@@ -294,19 +294,19 @@ def test_open_is_404_for_what_the_user_may_not_open(admin, firm, company, other_
     automation = InstallationFactory(firm=firm, app=AutomationAppFactory())
     company_only = InstallationFactory(firm=firm, app=AppFactory(audience="company"))
     for pk in (automation.pk, company_only.pk, other_installation.pk, 99999):
-        assert admin.get(reverse("store:open", args=[pk])).status_code == 404
+        assert admin.get(reverse("portal:open", args=[pk])).status_code == 404
     company_user = client_for(CompanyMembershipFactory(company=company).user)
-    assert company_user.get(reverse("store:open", args=[company_only.pk])).status_code == 404
+    assert company_user.get(reverse("portal:open", args=[company_only.pk])).status_code == 404
     assert not LaunchEvent.objects.exists()
 
 
 def test_a_tampered_address_is_not_followed(admin, installation):
     App.objects.filter(pk=installation.app_id).update(launch_url="javascript:alert(1)")
-    assert admin.get(reverse("store:open", args=[installation.pk])).status_code == 404
+    assert admin.get(reverse("portal:open", args=[installation.pk])).status_code == 404
 
 
 def test_open_needs_a_login(client, installation):
-    response = client.get(reverse("store:open", args=[installation.pk]))
+    response = client.get(reverse("portal:open", args=[installation.pk]))
     assert response.status_code == 302 and "connexion" in response.url
 
 
@@ -325,7 +325,7 @@ def test_another_firms_custom_logo_is_404(admin, other_firm):
     theirs = AppFactory(owner_firm=other_firm)
     assert admin.get(theirs.logo_url).status_code == 404
     assert (
-        admin.get(reverse("store:logo", args=[AppFactory(logo_version="").pk, "x"])).status_code
+        admin.get(reverse("portal:logo", args=[AppFactory(logo_version="").pk, "x"])).status_code
         == 404
     )
 
@@ -337,7 +337,7 @@ def test_home_tiles_open_in_a_new_tab_without_referrer(admin, firm):
     tiles = [InstallationFactory(firm=firm, app=AppFactory(audience=a)) for a in ("firm", "both")]
     InstallationFactory(firm=firm, app=AppFactory(name="Pour les clients", audience="company"))
     InstallationFactory(firm=firm, app=AutomationAppFactory(name="Robot", audience="both"))
-    response = admin.get(reverse("core:firm_home"))
+    response = admin.get(reverse("portal:firm_home"))
     tile_links = [a for a in links(response) if "tile" in a.get("class", "").split()]
     assert [a["href"] for a in tile_links] == [f"/apps/{t.pk}/open" for t in tiles]
     for link in tile_links:
@@ -351,9 +351,9 @@ def test_the_home_page_uses_a_constant_number_of_queries(
     admin, firm, django_assert_max_num_queries
 ):
     InstallationFactory.create_batch(2, firm=firm)
-    admin.get(reverse("core:firm_home"))
+    admin.get(reverse("portal:firm_home"))
     with django_assert_max_num_queries(30) as small:
-        admin.get(reverse("core:firm_home"))
+        admin.get(reverse("portal:firm_home"))
     InstallationFactory.create_batch(30, firm=firm)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        admin.get(reverse("core:firm_home"))
+        admin.get(reverse("portal:firm_home"))

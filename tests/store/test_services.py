@@ -8,11 +8,11 @@ from PIL import Image
 
 from comptoir.audit.models import AuditEvent
 from comptoir.core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
-from comptoir.core.tenancy import TenantContext
 from comptoir.firms.models import FirmMembership
 from comptoir.store import removal, services
 from comptoir.store.models import App, Installation, LaunchEvent
 from comptoir.store.schema import SECRET_MARKER, reveal_settings
+from comptoir.tenancy.contexts import TenantContext
 from tests.factories import CompanyFactory, FirmMembershipFactory
 from tests.store.factories import AppFactory, AutomationAppFactory, InstallationFactory
 

@@ -1,9 +1,10 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from comptoir.core.api import api_context, documented
+from comptoir.core.api import documented
 from comptoir.core.ids import Id
-from comptoir.core.tenancy import available_contexts
+from comptoir.tenancy.api import api_context
+from comptoir.tenancy.contexts import available_contexts
 
 router = Router(tags=["me"])
 

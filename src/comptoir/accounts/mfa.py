@@ -5,7 +5,7 @@
 - The rule "Exiger la double authentification" (``firms.Firm.require_two_factor``):
   ``two_factor_setup_needed`` says whether the request's firm context requires a second factor
   that the user does not have; ``TwoFactorRequiredMiddleware`` then leads every page to the
-  set-up page, and the API (``core.api.api_context``) answers 403 ``two_factor_required``.
+  set-up page, and the API (``tenancy.api.api_context``) answers 403 ``two_factor_required``.
 - The audit log: a factor set up or removed, recovery codes regenerated, a wrong code after
   the right password (``identity.two_factor_*``) is recorded in every firm the user belongs to
   (``two_factor_audit``), from allauth's signals (allauth's views do the writes; its signals
@@ -79,8 +79,8 @@ def two_factor_setup_needed(request: HttpRequest) -> bool:
 
     No query beyond the tenant's (computed for every page anyway) unless the firm requires it.
     """
-    from comptoir.core.tenancy import get_tenant
     from comptoir.firms.selectors import firm_requires_two_factor_of
+    from comptoir.tenancy.contexts import get_tenant
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -101,8 +101,8 @@ ALLOWED_URL_NAMES = frozenset(
         "accounts:login",
         "account_reauthenticate",
         "set_language",
-        "core:switch_context",
-        "core:firm_logo",
+        "portal:switch_context",
+        "portal:firm_logo",
     }
 )
 

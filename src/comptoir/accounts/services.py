@@ -61,7 +61,7 @@ def _token_pin(*, user: User, pin: str) -> dict:
     """``firm:<slug>`` or ``company:<id>``, one of the user's own contexts (else 422)."""
     from django.http import Http404
 
-    from comptoir.core.tenancy import resolve_context
+    from comptoir.tenancy.contexts import resolve_context
 
     pin = (pin or "").strip()
     if not pin:

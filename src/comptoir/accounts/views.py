@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from comptoir.accounts import selectors, services
 from comptoir.accounts.forms import ProfileForm, TokenForm
 from comptoir.core.errors import NotFound
-from comptoir.core.tenancy import available_contexts
+from comptoir.tenancy.contexts import available_contexts
 
 
 class LoginView(allauth_views.LoginView):

@@ -12,8 +12,8 @@ forgotten check in a view cannot let anyone through.
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import Forbidden, ValidationFailed
-from comptoir.core.permissions import is_firm_member
 from comptoir.store.models import COMPANY_AUDIENCES, AppType
+from comptoir.tenancy.permissions import is_firm_member
 
 
 def is_assignable(app) -> bool:

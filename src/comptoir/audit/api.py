@@ -10,9 +10,10 @@ from ninja import Router, Schema
 
 from comptoir.audit.models import AuditEvent
 from comptoir.audit.selectors import audit_event_list
-from comptoir.core.api import MOMENT, Limit, documented, firm_context, paginate
+from comptoir.core.api import MOMENT, Limit, documented, paginate
 from comptoir.core.errors import ValidationFailed
 from comptoir.core.ids import Id
+from comptoir.tenancy.api import firm_context
 
 router = Router(tags=["audit"])
 PAGE_MAX = 200

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.audit.selectors import audit_action_list, audit_event_list
 from comptoir.core.forms import DateInput
-from comptoir.core.permissions import firm_admin_required
+from comptoir.tenancy.permissions import firm_admin_required
 
 EVENTS_PER_PAGE = 50
 

@@ -7,10 +7,11 @@ from ninja import Field, Router, Schema, Status
 from comptoir.accounts.models import Invitation, InvitationStatus
 from comptoir.companies import invitations, selectors, services
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
-from comptoir.core.api import Limit, api_context, documented, errors, firm_context, paginate
+from comptoir.core.api import Limit, documented, errors, paginate
 from comptoir.core.errors import NotFound
 from comptoir.core.ids import Id
 from comptoir.firms.models import FirmRole
+from comptoir.tenancy.api import api_context, firm_context
 
 router = Router(tags=["companies"])
 

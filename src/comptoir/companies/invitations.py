@@ -8,7 +8,7 @@ the banner of their own session. The answer is the same in both cases (``invited
 so that a firm learns nothing about another firm's users, not even that a login exists.
 
 A new membership never becomes the user's default context by itself (see
-``core.tenancy.pin_default_context``). Invitations expire, can be revoked by the firm and
+``tenancy.contexts.pin_default_context``). Invitations expire, can be revoked by the firm and
 declined by the invitee; each step is audited.
 """
 
@@ -29,11 +29,11 @@ from comptoir.accounts.services import (
 from comptoir.accounts.tasks import send_access_notice
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
-from comptoir.companies.services import clean_company_role
+from comptoir.companies.roles import clean_company_role
 from comptoir.core.errors import Conflict, NotFound
 from comptoir.core.request_context import carried
-from comptoir.core.tenancy import pin_default_context
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
+from comptoir.tenancy.contexts import pin_default_context
 
 
 class MemberStatus:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.services import invitation_cancel_pending
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.companies.roles import clean_company_role
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, Forbidden, ValidationFailed
@@ -179,43 +180,6 @@ def company_delete(*, actor, company: Company) -> None:
         details={"siret": company.siret or "", "name": company.name, "files": files},
     )
     company.delete()
-
-
-def clean_company_role(role: str) -> str:
-    if role not in CompanyRole.values:
-        raise ValidationFailed(
-            _("Unknown role “%(role)s”. Choose administrateur, collaborateur or invite.")
-            % {"role": role},
-            code="invalid_role",
-            field="role",
-        )
-    return role
-
-
-def clean_company_roles(roles, *, required: bool) -> list[str]:
-    """The distinct company roles of ``roles`` in their order (a lone role counts as one).
-
-    ``required`` refuses an empty choice (code ``roles_required``); an unknown role is refused
-    with ``invalid_role``. Both errors name the ``roles`` field.
-    """
-    if isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset):
-        roles = [roles] if roles else []
-    cleaned = list(dict.fromkeys(str(role) for role in roles))
-    if required and not cleaned:
-        raise ValidationFailed(
-            _("Choose at least one role: administrateur, collaborateur or invite."),
-            code="roles_required",
-            field="roles",
-        )
-    unknown = [role for role in cleaned if role not in CompanyRole.values]
-    if unknown:
-        raise ValidationFailed(
-            _("Unknown role “%(role)s”. Choose among administrateur, collaborateur and invite.")
-            % {"role": unknown[0]},
-            code="invalid_role",
-            field="roles",
-        )
-    return cleaned
 
 
 # --- the company's own administrateur --------------------------------------------------------

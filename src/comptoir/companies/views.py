@@ -17,7 +17,7 @@ from comptoir.companies.forms import (
 )
 from comptoir.companies.siret import format_siret
 from comptoir.core.errors import ServiceError
-from comptoir.core.permissions import firm_member_required
+from comptoir.tenancy.permissions import firm_member_required
 
 CLIENTS_PER_PAGE = 50
 

@@ -19,7 +19,7 @@ from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.models import Company, CompanyRole
 from comptoir.companies.views import invite_message, revoke_and_say
 from comptoir.core.errors import ServiceError
-from comptoir.core.permissions import company_member_required
+from comptoir.tenancy.permissions import company_member_required
 
 USERS_PAGE = "assignments:company_users"
 
@@ -67,7 +67,7 @@ def self_member_role(request, user_id):
         demoted_self = membership.user_id == request.user.pk and (
             membership.role != CompanyRole.ADMINISTRATEUR
         )
-        return redirect("core:start" if demoted_self else USERS_PAGE)
+        return redirect("portal:start" if demoted_self else USERS_PAGE)
     errors = [str(error) for errors in form.errors.values() for error in errors]
     messages.error(request, " ".join(errors))
     return redirect(USERS_PAGE)
@@ -93,7 +93,7 @@ def self_member_remove(request, user_id):
             % {"user": user.display_name, "company": company.name},
         )
         # Who removes themself no longer has this company: back to their start page.
-        return redirect("core:start" if user.pk == request.user.pk else USERS_PAGE)
+        return redirect("portal:start" if user.pk == request.user.pk else USERS_PAGE)
     return render(
         request,
         "companies/self_member_remove.html",

@@ -20,7 +20,7 @@ from comptoir.accounts.services import invitation_for_token
 from comptoir.companies import invitations
 from comptoir.core.errors import ServiceError
 from comptoir.core.navigation import safe_next
-from comptoir.core.tenancy import resolve_context, set_tenant
+from comptoir.tenancy.contexts import resolve_context, set_tenant
 
 
 def _invitation_invalid(request, error: ServiceError):
@@ -84,7 +84,7 @@ def _after_acceptance(request, invitation, *, logged_in: bool):
         messages.success(request, _("Invitation accepted. Log in to open your new space."))
         return redirect("accounts:login")
     _open_joined_place(request, invitation)
-    return redirect("core:start")
+    return redirect("portal:start")
 
 
 def _open_joined_place(request, invitation) -> None:
@@ -104,7 +104,7 @@ def _open_joined_place(request, invitation) -> None:
 
 
 def _back(request):
-    return redirect(safe_next(request, fallback=reverse("core:start")))
+    return redirect(safe_next(request, fallback=reverse("portal:start")))
 
 
 @require_POST
@@ -123,7 +123,7 @@ def invitation_respond(request, pk, answer):
         return _back(request)
     if answer == "accept":
         _open_joined_place(request, invitation)
-        return redirect("core:start")
+        return redirect("portal:start")
     messages.info(
         request,
         _("You declined the invitation to %(place)s.")

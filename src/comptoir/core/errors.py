@@ -65,3 +65,12 @@ class TooLarge(ServiceError):
     status = 413
     code = "too_large"
     default_message = _("The file is too large: send a smaller one.")
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: Any = None, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

@@ -13,12 +13,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from comptoir.core.api import MOMENT, Limit, api_context, documented, errors, firm_context, paginate
+from comptoir.core.api import MOMENT, Limit, documented, errors, paginate
 from comptoir.core.errors import ValidationFailed
 from comptoir.core.ids import Id, IdFilter
 from comptoir.deliveries import selectors, services
 from comptoir.deliveries.models import AttemptOutcome, Delivery, DeliveryStatus
 from comptoir.store.models import Transport
+from comptoir.tenancy.api import api_context, firm_context
 
 router = Router(tags=["deliveries"])
 

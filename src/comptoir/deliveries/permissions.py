@@ -9,8 +9,8 @@
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import Forbidden
-from comptoir.core.permissions import is_firm_member
-from comptoir.core.tenancy import TenantContext
+from comptoir.tenancy.contexts import TenantContext
+from comptoir.tenancy.permissions import is_firm_member
 
 
 def can_resend(context: TenantContext | None) -> bool:

@@ -15,8 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from comptoir.core.ids import require_id
-from comptoir.core.tenancy import TenantContext
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+from comptoir.tenancy.contexts import TenantContext
 
 
 def _as_id(pk: Any) -> int:

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from comptoir.core.errors import ServiceError
 from comptoir.core.forms import DateInput
 from comptoir.core.navigation import safe_next
-from comptoir.core.permissions import firm_member_required, tenant_required
 from comptoir.deliveries import selectors, services
 from comptoir.deliveries.history import history_context
 from comptoir.deliveries.models import DeliveryStatus
 from comptoir.documents import selectors as document_selectors
+from comptoir.tenancy.permissions import firm_member_required, tenant_required
 
 DELIVERIES_PER_PAGE = 50
 

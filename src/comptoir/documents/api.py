@@ -14,14 +14,7 @@ from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from comptoir.core.api import (
-    Limit,
-    api_context,
-    documented,
-    errors,
-    form_fields_documented,
-    paginate,
-)
+from comptoir.core.api import Limit, documented, errors, form_fields_documented, paginate
 from comptoir.core.ids import Id
 from comptoir.deliveries import selectors as delivery_selectors
 from comptoir.deliveries.api import DeliveryPage, delivery_page
@@ -30,6 +23,7 @@ from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import FOLDER_KEYS, folder_label, month_label
 from comptoir.documents.models import Document, DocumentVersion
 from comptoir.documents.permissions import can_upload_documents
+from comptoir.tenancy.api import api_context
 
 router = Router(tags=["documents"])
 

@@ -6,7 +6,7 @@
 """
 
 from comptoir.companies.models import CompanyRole
-from comptoir.core.tenancy import TenantContext
+from comptoir.tenancy.contexts import TenantContext
 
 UPLOADER_ROLES = frozenset({CompanyRole.ADMINISTRATEUR, CompanyRole.COLLABORATEUR})
 

@@ -9,7 +9,6 @@ from django.http import Http404
 from comptoir.companies.models import Company
 from comptoir.companies.selectors import company_get
 from comptoir.core.ids import require_id
-from comptoir.core.tenancy import TenantContext
 from comptoir.documents.folders import (
     FOLDERS,
     FiscalYear,
@@ -17,6 +16,7 @@ from comptoir.documents.folders import (
     month_label,
 )
 from comptoir.documents.models import Document, DocumentVersion
+from comptoir.tenancy.contexts import TenantContext
 
 
 def _as_id(pk) -> int:

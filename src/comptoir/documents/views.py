@@ -16,11 +16,6 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ServiceError
-from comptoir.core.permissions import (
-    company_member_required,
-    firm_member_required,
-    tenant_required,
-)
 from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import (
@@ -32,6 +27,11 @@ from comptoir.documents.folders import (
 )
 from comptoir.documents.forms import DocumentUploadForm, VersionUploadForm
 from comptoir.documents.permissions import can_upload_documents
+from comptoir.tenancy.permissions import (
+    company_member_required,
+    firm_member_required,
+    tenant_required,
+)
 
 DOCUMENTS_PER_PAGE = 50
 

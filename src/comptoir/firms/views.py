@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from comptoir.core.permissions import firm_admin_required
 from comptoir.firms import selectors, services
 from comptoir.firms.forms import TwoFactorRequirementForm
+from comptoir.tenancy.permissions import firm_admin_required
 
 
 @firm_admin_required

@@ -27,7 +27,6 @@ from comptoir.accounts.services import normalize_email
 from comptoir.audit.services import audit_record
 from comptoir.core.crypto import decrypt_str, encrypt_str
 from comptoir.core.errors import Forbidden, ValidationFailed
-from comptoir.core.tenancy import pin_default_context
 from comptoir.deliveries import netguard
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
 from comptoir.sso.models import (
@@ -37,6 +36,7 @@ from comptoir.sso.models import (
     ProviderKind,
     SsoDomain,
 )
+from comptoir.tenancy.contexts import pin_default_context
 
 OIDC_PROVIDER = "openid_connect"
 MAX_DOMAINS = 20

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from comptoir.core.errors import ServiceError
 from comptoir.core.navigation import safe_next
-from comptoir.core.permissions import firm_admin_required
 from comptoir.sso import selectors, services
 from comptoir.sso.forms import IdentityProviderForm, SsoEmailForm
 from comptoir.sso.models import FirmIdentityProvider
+from comptoir.tenancy.permissions import firm_admin_required
 
 
 def callback_url(idp: FirmIdentityProvider | None) -> str:

@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from comptoir.companies.models import CompanyRole
-from comptoir.core.api import Limit, api_context, documented, errors, firm_context, paginate
+from comptoir.core.api import Limit, documented, errors, paginate
 from comptoir.core.errors import Forbidden
 from comptoir.core.ids import Id
 from comptoir.store import selectors, services
 from comptoir.store.models import App, Installation, Transport
 from comptoir.store.permissions import can_manage_store
 from comptoir.store.schema import FIRM, firm_fields, public_settings, schema_fields
+from comptoir.tenancy.api import firm_context
 
 router = Router(tags=["store"])
 
@@ -132,13 +133,6 @@ class ReorderIn(Schema):
 
 class ReorderOut(Schema):
     order: list[Id]
-
-
-class TileOut(Schema):
-    installation: Id
-    name: str
-    logo: str | None
-    url_open: str
 
 
 def app_out(app: App, installation_id: int | None) -> dict[str, Any]:
@@ -320,20 +314,3 @@ def custom_app_create(request: HttpRequest, payload: CustomAppIn):
     return Status(
         201, installation_out(selectors.installation_get(firm=context.firm, pk=installation.pk))
     )
-
-
-# --- home ---------------------------------------------------------------------------------------
-
-
-@router.get("/home", response=list[TileOut], summary="The caller's tiles in the current context")
-def home(request: HttpRequest):
-    context = api_context(request)
-    return [
-        {
-            "installation": t["installation"],
-            "name": t["name"],
-            "logo": t["logo_url"],
-            "url_open": t["url_open"],
-        }
-        for t in selectors.home_tiles(context=context)
-    ]

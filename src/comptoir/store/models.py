@@ -83,7 +83,7 @@ class App(TimeStampedModel):
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
     launch_url = models.CharField(_("launch URL"), max_length=2000, blank=True)
     # Logos: the catalogue's SVG (our own files, checked at load) or an uploaded raster image
-    # (re-encoded to PNG by the service). Served by the store:logo view.
+    # (re-encoded to PNG by the service). Served by the portal:logo view.
     logo_svg = models.TextField(_("logo (SVG)"), blank=True)
     logo_file = models.FileField(_("logo (image)"), upload_to="app-logos/", blank=True)
     logo_version = models.CharField(_("logo version"), max_length=16, blank=True)
@@ -148,7 +148,7 @@ class App(TimeStampedModel):
     def logo_url(self) -> str | None:
         if not self.logo_version:
             return None
-        return reverse("store:logo", args=[self.pk, self.logo_version])
+        return reverse("portal:logo", args=[self.pk, self.logo_version])
 
     @property
     def needs_firm_settings(self) -> bool:

@@ -5,17 +5,15 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
-from django.urls import reverse
 
 from comptoir.core.ids import require_id
 from comptoir.store.models import (
-    FIRM_AUDIENCES,
     App,
     AppType,
     Category,
     Installation,
 )
-from comptoir.store.permissions import can_see_unused_apps, may_see_installation
+from comptoir.store.permissions import can_see_unused_apps
 from comptoir.store.removal import compute_impact
 
 # Texts that lists never show ("En savoir plus" does): left out of list queries.
@@ -195,156 +193,7 @@ def removal_impact(*, firm, installation: Installation) -> dict[str, int]:
     return compute_impact(installation)
 
 
-# --- home page tiles ----------------------------------------------------------------------------
-
-
-class UrlPattern:
-    """A URL reversed once and then filled in many times: ``UrlPattern("store:open").format(7)``
-    is ``reverse("store:open", args=[7])`` without resolving the pattern again.
-
-    The pattern is reversed with sentinel numbers (accepted by the ``id``, ``slug`` and ``str``
-    converters) and cut around them. The values filled in must be what the converter accepts
-    (ids, slugs, logo versions): they are not quoted again.
-    """
-
-    def __init__(self, name: str, arity: int = 1) -> None:
-        sentinels = [str(987654321 + i) for i in range(arity)]
-        rest = reverse(name, args=sentinels)
-        self.parts: list[str] = []
-        for sentinel in sentinels:
-            head, found, rest = rest.partition(sentinel)
-            if not found:
-                raise ValueError(f"{name}: argument {sentinel} not found in the reversed URL")
-            self.parts.append(head)
-        self.tail = rest
-
-    def format(self, *values: object) -> str:
-        return "".join(f"{part}{value}" for part, value in zip(self.parts, values, strict=True)) + (
-            self.tail
-        )
-
-
-class TileUrls:
-    """The addresses of tiles: one reversal of each pattern per page, not two per tile."""
-
-    def __init__(self) -> None:
-        self.open = UrlPattern("store:open")
-        self.logo = UrlPattern("store:logo", 2)
-
-    def tile(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A tile from a row with ``installation``, ``app_id``, ``name``, ``logo_version``."""
-        version = row["logo_version"]
-        return {
-            "installation": row["installation"],
-            "name": row["name"],
-            "logo_url": self.logo.format(row["app_id"], version) if version else None,
-            "initials": initials(row["name"]),
-            "url_open": self.open.format(row["installation"]),
-        }
-
-
 def initials(name: str) -> str:
     """The placeholder of an app without a logo (as ``App.initials``)."""
     words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
     return "".join(w[0] for w in words[:2]).upper() or "?"
-
-
-TILE_FIELDS = ("app_id", "app__name", "app__logo_version")
-
-
-def tile_rows(installations: QuerySet[Installation]) -> list[dict[str, Any]]:
-    """Tiles of an installation queryset (already filtered and ordered): one query of values."""
-    urls = TileUrls()
-    return [
-        urls.tile(
-            {
-                "installation": row["pk"],
-                "app_id": row["app_id"],
-                "name": row["app__name"],
-                "logo_version": row["app__logo_version"],
-            }
-        )
-        for row in installations.values("pk", *TILE_FIELDS)
-    ]
-
-
-def firm_home_tiles(*, context) -> list[dict[str, Any]]:
-    """The firm's redirect apps meant for the firm, in the firm's order. One query."""
-    installations = Installation.objects.filter(
-        firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
-    ).order_by("position", "id")
-    return tile_rows(installations)
-
-
-def company_home_tiles(*, context) -> list[dict[str, Any]]:
-    """A company user's tiles: redirect apps for companies that they were given.
-
-    Apps reach a company user through the assignments (company assignment, enabled, then
-    user access): one query, whatever the number of companies, users and apps.
-    """
-    from comptoir.assignments.selectors import company_tiles
-
-    return company_tiles(context=context)
-
-
-def home_tiles(*, context) -> list[dict[str, Any]]:
-    if context is None:
-        return []
-    if context.is_firm:
-        return firm_home_tiles(context=context)
-    return company_home_tiles(context=context)
-
-
-def tile_order(*, firm) -> list[int]:
-    return list(
-        Installation.objects.filter(firm=firm)
-        .order_by("position", "id")
-        .values_list("pk", flat=True)
-    )
-
-
-def installation_for_open(*, context, pk) -> Installation:
-    """The installation behind a tile, if the context may open it; else 404."""
-    if context is None:
-        raise Http404
-    installation = (
-        Installation.objects.filter(firm=context.firm, pk=require_id(pk))
-        .select_related("app")
-        .first()
-    )
-    if installation is None or not may_see_installation(context, installation):
-        raise Http404
-    return installation
-
-
-def app_logo_get(*, context, app_id) -> App:
-    """An app's logo, for a context that may see the app; else 404.
-
-    Firm context: the catalogue's apps (the Store shows them to the firm; their logos are the
-    platform's, the same for every firm) and the firm's own custom apps. Company context: only
-    an app behind a tile the user may open (``may_see_installation``, the launcher's rule), so
-    a company user learns nothing of the firm's other apps, custom or not. No context: 404.
-    """
-    if context is None:
-        raise Http404
-    app_id = require_id(app_id)
-    if context.is_firm:
-        app = (
-            App.objects.filter(
-                Q(owner_firm__isnull=True) | Q(owner_firm_id=context.firm.pk), pk=app_id
-            )
-            .only("id", "logo_svg", "logo_file", "logo_version", "owner_firm")
-            .first()
-        )
-    else:
-        installation = (
-            Installation.objects.filter(firm=context.firm, app_id=app_id)
-            .select_related("app")
-            .first()
-        )
-        app = None
-        if installation is not None and may_see_installation(context, installation):
-            app = installation.app
-    if app is None or not app.has_logo:
-        raise Http404
-    return app

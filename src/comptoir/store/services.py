@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from comptoir.audit.services import audit_record
-from comptoir.companies.services import clean_company_roles
+from comptoir.companies.roles import clean_company_roles
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
 from comptoir.core.ids import parse_ids

@@ -14,6 +14,4 @@ urlpatterns = [
     path(f"{_BASE}<id:pk>/modifier/", views.installation_edit, name="installation_edit"),
     path(f"{_BASE}<id:pk>/retirer/", views.installation_remove, name="installation_remove"),
     path(f"{_BASE}<id:pk>/deplacer/", views.tile_move, name="tile_move"),
-    path("apps/<id:installation_id>/open", views.open_app, name="open"),
-    path("apps/logos/<id:app_id>/<str:version>", views.logo, name="logo"),
 ]

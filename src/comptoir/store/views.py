@@ -3,31 +3,26 @@
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from comptoir.core.errors import ServiceError, ValidationFailed
-from comptoir.core.navigation import safe_next
-from comptoir.core.permissions import (
-    firm_admin_required,
-    firm_member_required,
-    require_firm_admin,
-)
-from comptoir.core.tenancy import get_tenant
+from comptoir.core.errors import ServiceError
+from comptoir.core.navigation import UrlPattern, safe_next
 from comptoir.documents.folders import folder_label
 from comptoir.store import selectors, services
 from comptoir.store.forms import CustomAppEditForm, CustomAppForm, SettingsForm, StoreFilterForm
 from comptoir.store.models import AppType, Audience
 from comptoir.store.permissions import can_manage_store
 from comptoir.store.schema import firm_fields, schema_fields
-from comptoir.store.urls_safety import validate_tile_url
+from comptoir.tenancy.permissions import (
+    firm_admin_required,
+    firm_member_required,
+    require_firm_admin,
+)
 
 RESULTS_TARGET = "store-results"
 
@@ -53,13 +48,13 @@ class _CardMaker:
 
     def __init__(self, *, can_manage: bool) -> None:
         self.can_manage = can_manage
-        self.detail = selectors.UrlPattern("store:app_detail")
-        self.install = selectors.UrlPattern("store:install")
-        self.edit = selectors.UrlPattern("store:installation_edit")
-        self.remove = selectors.UrlPattern("store:installation_remove")
-        self.move = selectors.UrlPattern("store:tile_move")
-        self.clients = selectors.UrlPattern("assignments:installation")
-        self.logo = selectors.UrlPattern("store:logo", 2)
+        self.detail = UrlPattern("store:app_detail")
+        self.install = UrlPattern("store:install")
+        self.edit = UrlPattern("store:installation_edit")
+        self.remove = UrlPattern("store:installation_remove")
+        self.move = UrlPattern("store:tile_move")
+        self.clients = UrlPattern("assignments:installation")
+        self.logo = UrlPattern("portal:logo", 2)
         self.types = {value: str(label) for value, label in AppType.choices}
         self.audiences = {value: str(label) for value, label in Audience.choices}
         self.french = (get_language() or "fr").startswith("fr")
@@ -279,37 +274,3 @@ def tile_move(request, pk):
     except ServiceError as error:
         messages.error(request, str(error.message))
     return redirect(safe_next(request, reverse("store:index")))
-
-
-@never_cache
-@login_required
-def open_app(request, installation_id):
-    """A tile's link: record the launch, then send the browser to the app (302)."""
-    context = get_tenant(request)
-    installation = selectors.installation_for_open(context=context, pk=installation_id)
-    try:
-        url = validate_tile_url(installation.app.launch_url)
-    except ValidationFailed:
-        raise Http404 from None
-    services.launch_record(user=request.user, context=context, installation=installation)
-    response = HttpResponseRedirect(url)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@login_required
-def logo(request, app_id, version):
-    """An app's logo. SVGs are our catalogue's; uploads were re-encoded to PNG."""
-    app = selectors.app_logo_get(context=get_tenant(request), app_id=app_id)
-    if app.logo_svg:
-        response = HttpResponse(app.logo_svg, content_type="image/svg+xml")
-    else:
-        try:
-            response = FileResponse(app.logo_file.open("rb"), content_type="image/png")
-        except (FileNotFoundError, ValueError):
-            raise Http404 from None
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    cache = "private, max-age=31536000, immutable" if version == app.logo_version else "no-cache"
-    response["Cache-Control"] = cache
-    return response

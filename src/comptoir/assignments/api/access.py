@@ -8,9 +8,9 @@ from comptoir.assignments import selectors, services
 from comptoir.assignments.api.schemas import AssignmentOut, UserAppOut, assignment_out
 from comptoir.assignments.models import CompanyAssignment
 from comptoir.assignments.permissions import can_manage_user_access
-from comptoir.core.api import api_context, firm_context
 from comptoir.core.errors import Forbidden
 from comptoir.core.ids import Id
+from comptoir.tenancy.api import api_context, firm_context
 
 router = Router()
 

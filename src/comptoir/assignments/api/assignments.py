@@ -22,9 +22,10 @@ from comptoir.assignments.api.schemas import (
     assignment_out,
     grant_out,
 )
-from comptoir.core.api import Limit, errors, firm_context, paginate
+from comptoir.core.api import Limit, errors, paginate
 from comptoir.core.errors import ValidationFailed
 from comptoir.core.ids import Id
+from comptoir.tenancy.api import firm_context
 
 router = Router()
 

@@ -39,7 +39,7 @@ from comptoir.assignments.services.companies import _concurrent_change
 from comptoir.assignments.services.rules import _settings_for_all
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
-from comptoir.companies.services import clean_company_roles
+from comptoir.companies.roles import clean_company_roles
 from comptoir.core.errors import NotFound, ValidationFailed
 from comptoir.core.ids import parse_ids
 

@@ -21,7 +21,7 @@ from comptoir.companies.selectors import (
 )
 from comptoir.core.errors import ServiceError
 from comptoir.core.navigation import safe_next
-from comptoir.core.permissions import company_member_required, firm_member_required
+from comptoir.tenancy.permissions import company_member_required, firm_member_required
 
 
 @firm_member_required

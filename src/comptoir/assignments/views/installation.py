@@ -17,7 +17,7 @@ from comptoir.assignments.forms import (
 )
 from comptoir.assignments.permissions import gives_tiles, is_assignable
 from comptoir.core.errors import ServiceError
-from comptoir.core.permissions import firm_member_required
+from comptoir.tenancy.permissions import firm_member_required
 
 PER_PAGE = 50
 CANDIDATES_SHOWN = 50

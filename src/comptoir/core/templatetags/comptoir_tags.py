@@ -1,22 +1,14 @@
-"""Small template helpers for the pages: SIRET display, brand colours, query strings."""
+"""Small template helpers for the pages: brand colours, query strings."""
 
 import re
 
 from django import template
 from django.http import QueryDict
 
-from comptoir.companies.siret import format_siret
-
 register = template.Library()
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_BRAND = "#1d4ed8"
-
-
-@register.filter
-def siret(value: str | None) -> str:
-    """123 456 789 00012."""
-    return format_siret(value)
 
 
 @register.filter

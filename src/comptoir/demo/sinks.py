@@ -168,7 +168,7 @@ class SftpSink(Sink):
 
         from django.db import close_old_connections, connections
 
-        from comptoir.deliveries import demo
+        from comptoir.demo import deliveries as demo
 
         self.folder = Path(var_dir) / "sftp"
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -201,7 +201,7 @@ class SftpSink(Sink):
     async def _listen(self, key, notify: Notify, port: int):
         import asyncssh
 
-        from comptoir.deliveries import demo
+        from comptoir.demo import deliveries as demo
 
         folder = self.folder
         assert folder is not None

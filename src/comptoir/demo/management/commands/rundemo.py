@@ -15,12 +15,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.urls import reverse
 
-from comptoir.core.demo.data import DEMO_PASSWORD
-from comptoir.core.demo.oidc_provider import OidcSink  # Fiducia Conseil's identity provider
-from comptoir.core.demo.seed import logins_table
-from comptoir.core.demo.sinks import DEMO_SINKS, Sink, port_is_free
-from comptoir.core.demo.supervisor import Stop, Supervisor, comptoir_argv, raise_stop_on_signals
-from comptoir.deliveries.demo_receiver import ReceiverSink  # the HTTPS partners' stand-in
+from comptoir.demo.data import DEMO_PASSWORD
+from comptoir.demo.oidc_provider import OidcSink  # Fiducia Conseil's identity provider
+from comptoir.demo.receiver import ReceiverSink  # the HTTPS partners' stand-in
+from comptoir.demo.seed import logins_table
+from comptoir.demo.sinks import DEMO_SINKS, Sink, port_is_free
+from comptoir.demo.supervisor import Stop, Supervisor, comptoir_argv, raise_stop_on_signals
 
 HOST = "127.0.0.1"
 

@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from comptoir.core.demo.sinks import Notify, Sink, free_port, port_is_free
+from comptoir.demo.sinks import Notify, Sink, free_port, port_is_free
 
 CODE_SECONDS = 60
 TOKEN_SECONDS = 600
@@ -411,7 +411,7 @@ DEMO_OIDC_PORT = 8090
 
 class OidcSink(Sink):
     """The demo's identity provider for Fiducia Conseil: ``comptoir rundemo`` starts it and
-    points the firm's single sign-on at it (``comptoir.sso.demo``)."""
+    points the firm's single sign-on at it (``comptoir.demo.sso``)."""
 
     name = "oidc"
 
@@ -423,7 +423,7 @@ class OidcSink(Sink):
     def start(self, *, var_dir: Path, notify: Notify) -> dict[str, str]:
         from django.db import close_old_connections, connections
 
-        from comptoir.sso import demo
+        from comptoir.demo import sso as demo
 
         port = DEMO_OIDC_PORT if port_is_free(self.host, DEMO_OIDC_PORT) else free_port(self.host)
         provider = OidcProvider(notify=notify, title="Fiducia Conseil — Microsoft Entra (démo)")

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from comptoir.core import views
+from comptoir.portal import views
 
-app_name = "core"
+app_name = "portal"
 
 urlpatterns = [
     path("", views.start, name="start"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("cabinet/parametres/", views.firm_settings, name="firm_settings"),
     path("entreprise/", views.company_home, name="company_home"),
     path("marque/logo/", views.firm_logo, name="firm_logo"),
+    path("apps/<id:installation_id>/open", views.open_app, name="open"),
+    path("apps/logos/<id:app_id>/<str:version>", views.logo, name="logo"),
 ]

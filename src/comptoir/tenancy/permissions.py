@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from comptoir.core.tenancy import get_tenant
+from comptoir.tenancy.contexts import get_tenant
 
 
 def is_firm_member(user, firm_id) -> bool:

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from comptoir.core.demo.data import DEMO_PASSWORD
-from comptoir.core.demo.seed import logins_table, seed_demo, summary
+from comptoir.demo.data import DEMO_PASSWORD
+from comptoir.demo.seed import logins_table, seed_demo, summary
 
 
 class Command(BaseCommand):

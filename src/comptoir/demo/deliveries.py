@@ -1,12 +1,12 @@
 """The deliveries part of ``comptoir seed-demo``: connections wired to the local sinks, and
 documents whose deliveries give a lived-in send history.
 
-- The demo firms' HTTPS apps point at the demo's HTTP receiver (``demo_receiver``), signed with
+- The demo firms' HTTPS apps point at the demo's HTTP receiver (``demo.receiver``), signed with
   this demo's own secret (:func:`webhook_secret`, kept in ``var/``); e-mail apps use
   collection addresses that the demo's SMTP sink accepts like any other (it keeps every
   message in ``var/mail/``).
 - Fiducia Conseil's SFTP app (Iscribe Achats) uploads to the demo's SFTP server
-  (``core.demo.sinks.SftpSink``), with that server's real host-key fingerprint (its key is kept
+  (``demo.sinks.SftpSink``), with that server's real host-key fingerprint (its key is kept
   in ``var/sftp_host_key``), so an SFTP delivery succeeds too.
 - "Automatiser Facturea" of Cabinet Durand is the partner in trouble: its URL is the
   receiver's ``/fail/`` path, so its deliveries retry on the schedule.
@@ -94,7 +94,7 @@ def sftp_settings(port: int = SFTP_PORT, fingerprint: str | None = None) -> dict
     """Firm-level settings of the demo's SFTP app: the local SFTP server and its host key."""
     from django.conf import settings
 
-    from comptoir.core.demo.sinks import sftp_fingerprint
+    from comptoir.demo.sinks import sftp_fingerprint
 
     return {
         "sftp_host": LOCAL_HOST,

@@ -1,5 +1,5 @@
 """The demo's single sign-on: Fiducia Conseil signs in through the local OpenID Connect
-provider that ``comptoir rundemo`` starts (``core.demo.oidc_provider.OidcSink``).
+provider that ``comptoir rundemo`` starts (``demo.oidc_provider.OidcSink``).
 
 When the provider starts, it learns the demo's client and its users (the two Fiducia staff
 logins with the demo password, and a newcomer of the verified domain ``fiducia.test`` who
@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from comptoir.core.demo.data import DEMO_PASSWORD
+from comptoir.demo.data import DEMO_PASSWORD
 
 DEMO_FIRM_SLUG = "fiducia-conseil"
 DEMO_DOMAIN = "fiducia.test"

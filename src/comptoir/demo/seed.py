@@ -22,7 +22,7 @@ from comptoir.accounts.models import Invitation, User
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.services import clean_siret
-from comptoir.core.demo import data
+from comptoir.demo import data
 from comptoir.firms.models import Firm, FirmMembership
 from comptoir.firms.services import firm_create
 
@@ -151,8 +151,8 @@ def seed_company_memberships(ctx: SeedContext) -> None:
 
 
 def seed_store(ctx: SeedContext) -> None:
-    """A few apps in each firm's space and its own booking app (comptoir/store/demo.py)."""
-    from comptoir.store.demo import seed_store as store_seed
+    """A few apps in each firm's space and its own booking app (demo/store.py)."""
+    from comptoir.demo.store import seed_store as store_seed
 
     admins = {
         login.firm: ctx.users[login.email]
@@ -165,9 +165,9 @@ def seed_store(ctx: SeedContext) -> None:
 
 
 def seed_assignments(ctx: SeedContext) -> None:
-    """Company-facing apps given to every client and every role (comptoir/assignments/demo.py),
+    """Company-facing apps given to every client and every role (demo/assignments.py),
     so that the demo companies' users find tiles on their home page."""
-    from comptoir.assignments.demo import seed_assignments as assignments_seed
+    from comptoir.demo.assignments import seed_assignments as assignments_seed
 
     admins = {
         login.firm: ctx.users[login.email]
@@ -180,8 +180,8 @@ def seed_assignments(ctx: SeedContext) -> None:
 
 def seed_deliveries(ctx: SeedContext) -> None:
     """Automation apps wired to the local sinks, documents and the deliveries they cause
-    (comptoir/deliveries/demo.py); the worker sends them once the demo runs."""
-    from comptoir.deliveries.demo import seed_connections, seed_documents
+    (demo/deliveries.py); the worker sends them once the demo runs."""
+    from comptoir.demo.deliveries import seed_connections, seed_documents
 
     uploaders = {
         (login.firm, login.company): ctx.users[login.email]

@@ -5,7 +5,7 @@ firm's custom app is created once (found again by its name). Needs the catalogue
 (``comptoir load-catalog``, which ``make demo`` runs first); without it, only the custom apps.
 Settings go through the same schema validation as the forms, so secrets are encrypted and
 addresses pass the outbound guard; the apps that send to the demo's local sinks take their
-settings from ``comptoir.deliveries.demo.firm_wiring()``.
+settings from ``comptoir.demo.deliveries.firm_wiring()``.
 """
 
 from django.db.models import Max
@@ -14,7 +14,7 @@ from comptoir.store.models import App, AppType, Audience, Category, Installation
 from comptoir.store.schema import FIRM, validate_settings
 
 # Firm-level settings of apps that send to the demo's local sinks (the HTTP receiver, the SFTP
-# server): they come from comptoir.deliveries.demo.firm_wiring(), which knows their addresses.
+# server): they come from comptoir.demo.deliveries.firm_wiring(), which knows their addresses.
 WIRED: dict = {}
 
 # Per firm slug: (app slug, firm-level settings). Unknown firms get the first list.
@@ -88,7 +88,7 @@ def seed_store(firms: dict, *, installed_by=None) -> dict[str, int]:
             slug__in={slug for apps in DEMO_INSTALLATIONS.values() for slug, _ in apps},
         )
     }
-    from comptoir.deliveries.demo import firm_wiring
+    from comptoir.demo.deliveries import firm_wiring
 
     wiring = firm_wiring()
     added: dict[str, int] = {}

@@ -1,4 +1,4 @@
-from comptoir.core.tenancy import available_contexts, get_tenant
+from comptoir.tenancy.contexts import available_contexts, get_tenant
 
 
 def tenant(request):
