@@ -68,11 +68,6 @@ def require_gives_tiles(app) -> None:
 # --- contexts (pages, API) ----------------------------------------------------------------------
 
 
-def can_manage_assignments(context) -> bool:
-    """Assign apps to companies, import, assign to all, role grants: any firm member."""
-    return context is not None and context.is_firm
-
-
 def can_manage_user_access(context, company) -> bool:
     """Choose which users of ``company`` see its apps: the firm, or that company's admin."""
     if context is None or company is None or company.firm_id != context.firm.pk:

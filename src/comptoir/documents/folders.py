@@ -53,10 +53,6 @@ FOLDER_KEYS: tuple[str, ...] = tuple(folder.key for folder in FOLDERS)
 _BY_KEY = {folder.key: folder for folder in FOLDERS}
 
 
-def folder_get(key: str) -> Folder | None:
-    return _BY_KEY.get(key)
-
-
 def folder_label(key: str) -> str:
     folder = _BY_KEY.get(key)
     return folder.label if folder else key

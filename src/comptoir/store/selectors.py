@@ -59,17 +59,6 @@ def store_app_list(*, context, category=None, type=None, q=None) -> QuerySet[App
     return apps.select_related("category").order_by("name", "id")
 
 
-def space_installations(*, firm, category=None, type=None, q=None) -> QuerySet[Installation]:
-    """ "Les applications de mon espace", in the firm's tile order."""
-    installations = Installation.objects.filter(firm=firm)
-    installations = _filter_apps(installations, prefix="app__", category=category, type=type, q=q)
-    return (
-        installations.select_related("app", "app__category")
-        .defer(*(f"app__{name}" for name in _HEAVY_FIELDS))
-        .order_by("position", "id")
-    )
-
-
 def unused_apps(*, firm, category=None, type=None, q=None) -> QuerySet[App]:
     """ "Les applications non utilisées": active apps the firm has not installed (admins only)."""
     installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
