@@ -4,6 +4,7 @@ from django.test import Client
 from comptoir.accounts.models import User
 from comptoir.audit.models import AuditEvent
 from comptoir.companies.models import Company, CompanyMembership
+from tests.api_errors import assert_api_error
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,
@@ -15,15 +16,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code
-    return body["error"]
+assert_error = assert_api_error
 
 
 def test_me_lists_firms_companies_and_context(firm, firm_admin, company, api_as):
@@ -300,7 +293,7 @@ def test_session_auth_requires_csrf(firm_admin):
     assert client.get("/api/v1/me").status_code == 200
     response = client.post("/api/v1/companies", {"name": "A"}, content_type="application/json")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "csrf_failed"
+    assert_api_error(response, code="csrf_failed")
     assert "rechargez la page" in response.json()["error"]["message"]
     assert not Company.objects.exists()
 

@@ -5,10 +5,8 @@ timed. (``make bench`` runs the whole scenario through ``comptoir serve``.)"""
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
-
 import pytest
-from bench.served import load
+from bench.served import Endpoint, Load, load
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -31,7 +29,7 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(base=f"http://127.0.0.1:{httpd.server_address[1]}")
+    yield Endpoint("127.0.0.1", httpd.server_address[1])
     httpd.shutdown()
     httpd.server_close()
 
@@ -86,6 +84,16 @@ def test_a_wrong_page_is_reported(server):
 
 
 def test_a_server_that_is_gone_is_an_error(server):
-    gone = SimpleNamespace(base="http://127.0.0.1:9")  # discard port: nothing listens
+    gone = Endpoint("127.0.0.1", 9)  # discard port: nothing listens
     result = load(gone, "/page/", cookies={}, requests=3, concurrency=1, time_cap=5)
-    assert result.errors and result.errors[0].startswith("/page/: ConnectError")
+    assert result.errors and result.errors[0].startswith("/page/: ConnectionRefusedError")
+
+
+def test_loads_of_one_path_add_up():
+    total = Load(path="/page/")
+    total += Load(path="/page/", latencies_ms=[1.0, 3.0], seconds=0.5, server_cpu_seconds=0.004)
+    total += Load(path="/page/", latencies_ms=[2.0], seconds=0.25, server_cpu_seconds=0.002)
+    assert total.requests == 3
+    assert total.per_second == pytest.approx(4.0)
+    assert total.server_cpu_ms == pytest.approx(2.0)
+    assert total.percentile(50) == 2.0

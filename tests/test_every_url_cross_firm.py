@@ -23,6 +23,7 @@ from comptoir.companies.invitations import company_member_invite
 from comptoir.deliveries.models import Delivery
 from comptoir.documents.services import document_upload
 from comptoir.store.models import App, Installation
+from tests.api_errors import assert_api_error
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,
@@ -368,7 +369,7 @@ def test_every_endpoint_answers_404_with_another_firms_objects(theirs, our_users
                 response = getattr(api_client, method)(path)
             expected = 404
             assert response.status_code == expected, (user, method, path, response.content[:200])
-            assert response.json()["error"]["code"] == "not_found"
+            assert_api_error(response, code="not_found")
     theirs.delivery.refresh_from_db()
     assert theirs.delivery.status == "failed"
     assert Delivery.objects.count() == 1

@@ -10,6 +10,7 @@ from django.urls import Resolver404, resolve, reverse
 from pydantic import TypeAdapter, ValidationError
 
 from comptoir.core.ids import MAX_ID, Id, IdConverter, parse_id, parse_ids, require_id
+from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.factories import CompanyMembershipFactory
 
@@ -135,7 +136,7 @@ BAD_PATH_IDS = ["²", "③", "\uff15", "-1", "+1", "0", "007", " 1", "1.5", str(
 def _is_error(response, status: int, code: str) -> None:
     assert response.status_code == status, (response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json")
-    assert response.json()["error"]["code"] == code
+    assert_api_error(response, code=code)
 
 
 @pytest.fixture

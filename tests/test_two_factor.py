@@ -18,6 +18,7 @@ from django.urls import reverse
 from comptoir.audit.models import AuditEvent
 from comptoir.core.errors import Forbidden, ValidationFailed
 from comptoir.firms.services import firm_require_two_factor
+from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -350,7 +351,7 @@ def test_the_api_answers_403_two_factor_required(requiring_firm, firm_collaborat
     api = api_as(firm_collaborator)
     response = api.get("/companies")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "two_factor_required"
+    assert_api_error(response, code="two_factor_required")
     assert "double authentification" in response.json()["error"]["message"]
     assert api.get("/me").status_code == 403
     give_totp(firm_collaborator)
@@ -408,7 +409,7 @@ def test_a_token_pinned_to_the_firm_is_refused_too(requiring_firm, firm_collabor
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     response = client.get("/api/v1/companies")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "two_factor_required"
+    assert_api_error(response, code="two_factor_required")
 
 
 def test_with_only_a_passkey_the_second_step_offers_it_and_recovery_codes(firm_admin):

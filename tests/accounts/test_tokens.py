@@ -12,6 +12,7 @@ from comptoir.accounts.models import ApiToken
 from comptoir.accounts.services import token_create
 from comptoir.audit.models import AuditEvent
 from comptoir.core.errors import ValidationFailed
+from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory
 
@@ -53,7 +54,7 @@ def test_a_read_only_token_reads_but_never_writes(firm_admin, company):
     ):
         response = api(key, method, path, {"name": "Autre nom"})
         assert response.status_code == 403, method
-        assert response.json()["error"]["code"] == "token_read_only"
+        assert_api_error(response, code="token_read_only")
     company.refresh_from_db()
     assert company.name != "Autre nom"
 
@@ -69,7 +70,7 @@ def test_a_token_pinned_to_a_company_acts_there_only(firm_admin, company):
     assert same.status_code == 200
     elsewhere = api(key, HTTP_X_COMPTOIR_COMPANY=str(other_company.pk))
     assert elsewhere.status_code == 403
-    assert elsewhere.json()["error"]["code"] == "token_pinned"
+    assert_api_error(elsewhere, code="token_pinned")
     assert company.name in elsewhere.json()["error"]["message"]
 
 

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comptoir.assignments import services
 from comptoir.assignments.models import AssignAllRule, CompanyAssignment, RoleGrant, UserAccess
+from tests.api_errors import assert_api_error
 from tests.assignments.conftest import connector_settings, install
 from tests.factories import CompanyFactory, CompanyMembershipFactory
 
@@ -78,7 +79,7 @@ def test_assign_refusals(admin_api, firm, company, connector, firm_only_app):
         f"/installations/{firm_only.pk}/assignments", {"companies": [company.pk]}
     )
     assert refused.status_code == 422
-    assert refused.json()["error"]["code"] == "firm_only_app"
+    assert_api_error(refused, code="firm_only_app")
     template = admin_api.get(f"/installations/{firm_only.pk}/assignments/template.csv")
     assert template.status_code == 422
     assert not CompanyAssignment.objects.exists()
@@ -135,7 +136,7 @@ def test_import_dry_run_then_apply(admin_api, firm, connector):
     }
     missing = admin_api.client.post(url)
     assert missing.status_code == 422
-    assert missing.json()["error"]["code"] == "file_required"
+    assert_api_error(missing, code="file_required")
 
 
 def test_assign_all_endpoint(admin_api, firm, redirect_installation, connector):

@@ -13,6 +13,7 @@ from comptoir.assignments.models import CompanyAssignment
 from comptoir.companies import services as company_services
 from comptoir.companies.models import Company
 from comptoir.core.errors import Conflict
+from tests.api_errors import assert_api_error
 from tests.factories import CompanyFactory, valid_siret
 
 YEAR = {"fiscal_year_start": "2026-01-01", "fiscal_year_end": "2026-12-31"}
@@ -146,14 +147,14 @@ def test_a_fullwidth_siret_is_stored_as_ascii_and_unique(firm, firm_admin, admin
             "/companies", {"name": "Ter", "siret": "\u0660" + fullwidth(siret[1:])}
         )
     assert response.status_code == 409, response.content
-    assert response.json()["error"]["code"] == "siret_taken"
+    assert_api_error(response, code="siret_taken")
     assert Company.objects.filter(firm=firm).count() == 1
 
 
 def test_look_alike_digits_are_refused_by_the_api(admin_api):
     response = admin_api.post("/companies", {"name": "Ter", "siret": "7328293200007\u2074"})
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "siret_not_digits"
+    assert_api_error(response, code="siret_not_digits")
 
 
 # --- the data migration ---------------------------------------------------------------------

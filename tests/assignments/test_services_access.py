@@ -2,6 +2,7 @@
 and what removing the app from the space takes away."""
 
 import pytest
+from comptoir.store.removal import compute_impact
 
 from comptoir.assignments import services
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
@@ -9,7 +10,6 @@ from comptoir.audit.models import AuditEvent
 from comptoir.companies.services import company_member_change_role, company_member_remove
 from comptoir.core.errors import Forbidden, NotFound, ValidationFailed
 from comptoir.portal import tiles as portal_tiles
-from comptoir.store.removal import compute_impact
 from comptoir.store.services import installation_remove
 from comptoir.tenancy.contexts import resolve_context
 from tests.assignments.conftest import connector_settings, install, make_app
@@ -296,13 +296,13 @@ def test_tiles_need_a_company_audience(firm, firm_admin, company, company_guest,
     assert tiles(company_guest, company) == []
 
 
-def test_may_see_installation_uses_the_assignments(firm_admin, company, company_guest, assigned):
-    from comptoir.portal.tiles import may_see_installation
+def test_can_open_tile_uses_the_assignments(firm_admin, company, company_guest, assigned):
+    from comptoir.portal.tiles import can_open_tile
 
     context = resolve_context(company_guest, company_id=str(company.pk))
-    assert not may_see_installation(context, assigned.installation)
+    assert not can_open_tile(context, assigned.installation)
     services.user_access_grant(actor=firm_admin, assignment=assigned, user=company_guest)
-    assert may_see_installation(context, assigned.installation)
+    assert can_open_tile(context, assigned.installation)
 
 
 # --- removing the app from the space ------------------------------------------------------------

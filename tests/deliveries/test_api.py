@@ -11,6 +11,7 @@ from django.utils import timezone
 from comptoir.audit.models import AuditEvent
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
+from tests.api_errors import assert_api_error
 from tests.deliveries.connections import (
     connect,
     connect_https,
@@ -109,7 +110,7 @@ def test_bad_filters_answer_422_with_a_clear_code(firm_admin, history, api_as, q
     response = api_as(firm_admin).get(f"/deliveries?{query}")
 
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == code
+    assert_api_error(response, code=code)
 
 
 def test_cursor_pagination_walks_every_delivery_once(firm_admin, history, api_as):
@@ -217,7 +218,7 @@ def test_resend_of_a_delivery_on_its_way_answers_409(firm_admin, history, api_as
     response = api_as(firm_admin).post(f"/deliveries/{pending.pk}/resend")
 
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "already_under_way"
+    assert_api_error(response, code="already_under_way")
 
 
 def test_a_collaborator_of_the_firm_may_resend(firm_collaborator, history, api_as):

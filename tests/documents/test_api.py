@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from comptoir.documents.models import Document, DocumentVersion
+from tests.api_errors import assert_api_error
 from tests.documents.conftest import stored_files
 from tests.factories import PDF_BYTES, PNG_BYTES, uploaded_file
 
@@ -99,7 +100,7 @@ def test_too_large_is_413(company, firm_admin, api_as, settings, media_root):
         {"file": uploaded_file(), "folder": "achats"},
     )
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "file_too_large"
+    assert_api_error(response, code="file_too_large")
     assert "20" in response.json()["error"]["message"]
     assert stored_files(media_root) == []
 
@@ -133,7 +134,7 @@ def test_new_version_answers_201(document, company_collaborator, api_as):
 def test_new_version_without_file_is_422(document, firm_admin, api_as):
     response = post_multipart(api_as(firm_admin), f"/documents/{document.pk}/versions", {})
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "file_required"
+    assert_api_error(response, code="file_required")
     assert DocumentVersion.objects.filter(document=document).count() == 2
 
 
@@ -176,7 +177,7 @@ def test_unknown_version_is_404(document, firm_admin, api_as):
     ):
         response = api.get(path)
         assert response.status_code == 404, path
-        assert response.json()["error"]["code"] == "not_found"
+        assert_api_error(response, code="not_found")
 
 
 def test_missing_stored_file_is_a_clear_404(document, firm_admin, api_as):
@@ -184,7 +185,7 @@ def test_missing_stored_file_is_a_clear_404(document, firm_admin, api_as):
     version.file.storage.delete(version.file.name)
     response = api_as(firm_admin).get(f"/documents/{document.pk}/versions/1/file")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "file_missing"
+    assert_api_error(response, code="file_missing")
 
 
 def test_deliveries_of_a_version_are_an_empty_page_for_now(document, firm_admin, api_as):

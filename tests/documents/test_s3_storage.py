@@ -17,6 +17,7 @@ from comptoir.deliveries import engine, outbox
 from comptoir.deliveries.models import Delivery
 from comptoir.documents import services
 from comptoir.documents.models import Document, DocumentVersion
+from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.deliveries.connections import attachment_bytes, connect, email_app, parse_mail
 from tests.deliveries.servers import SmtpServer
@@ -254,7 +255,7 @@ def test_a_missing_object_answers_404_with_a_clear_message(s3, api_as, company, 
 
     response = api_as(firm_admin).get(f"/documents/{document.pk}/versions/1/file")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "file_missing"
+    assert_api_error(response, code="file_missing")
 
 
 # --- the delivery engine reads the bucket -------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from comptoir.documents.models import Document, DocumentVersion
+from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.documents.conftest import stored_files
 from tests.factories import PDF_BYTES
@@ -157,7 +158,7 @@ def test_a_malformed_multipart_body_is_a_json_400(company, firm_admin, api_as):
     api = api_as(firm_admin)
     response = api_post(api, company, upload_body("a.pdf"), content_type="multipart/form-data")
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "malformed_upload"
+    assert_api_error(response, code="malformed_upload")
     truncated = upload_body("a.pdf")[:-30]
     response = api_post(api, company, truncated)
     assert response.status_code in (400, 422)
@@ -169,13 +170,13 @@ def test_data_upload_limits_answer_413_in_the_error_shape(company, firm_admin, a
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = api_post(api, company, upload_body("a.pdf", title="t" * 500))
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "request_too_large"
+    assert_api_error(response, code="request_too_large")
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
     many = body(part("folder", b"achats"), *(part("file", PDF_BYTES, f"{i}.pdf") for i in range(3)))
     response = api_post(api, company, many)
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "too_many_parts"
+    assert_api_error(response, code="too_many_parts")
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
     fields = body(*(part(f"f{i}", b"x") for i in range(5)), part("file", PDF_BYTES, "a.pdf"))
     response = api_post(api, company, fields)
@@ -197,4 +198,4 @@ def test_data_upload_limits_are_json_even_with_debug_on(company, firm_admin, api
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = api_post(api_as(firm_admin), company, upload_body("a.pdf", title="t" * 500))
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "request_too_large"
+    assert_api_error(response, code="request_too_large")

@@ -3,6 +3,7 @@
 import pytest
 
 from comptoir.store.models import Installation
+from tests.api_errors import assert_api_error
 from tests.factories import CompanyMembershipFactory, FirmMembershipFactory
 from tests.store.factories import (
     AppFactory,
@@ -25,7 +26,7 @@ def collaborator_api(api_as, firm_collaborator):
 
 
 def error_code(response):
-    return response.json()["error"]["code"]
+    return assert_api_error(response)["code"]
 
 
 # --- catalogue ---------------------------------------------------------------------------------

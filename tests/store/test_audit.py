@@ -9,6 +9,7 @@ from django.utils import timezone
 from comptoir.audit.models import AuditEvent
 from comptoir.audit.services import audit_record
 from comptoir.store import services
+from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.store.factories import AppFactory
 
@@ -78,7 +79,7 @@ def test_pagination_walks_every_event_once(api_as, firm_admin, events):
 def test_collaborators_and_company_users_cannot_read_it(api_as, firm_collaborator, company_admin):
     response = api_as(firm_collaborator).get("/audit")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "admin_only"
+    assert_api_error(response, code="admin_only")
     assert api_as(company_admin).get("/audit").status_code == 404
 
 
