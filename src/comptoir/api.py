@@ -4,7 +4,7 @@ assembled with the authentication, the error handlers and the OpenAPI document's
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -26,7 +26,9 @@ from comptoir.tenancy.api import BearerTokenAuth, BrowserSessionAuth
 
 
 class ComptoirAPI(NinjaAPI):
-    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         declare_errors(schema)
         return schema
@@ -141,7 +143,7 @@ def _drop_null(parameter: dict[str, Any]) -> None:
 
 def _install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
-    def service_error(request, exc: ServiceError):
+    def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
         details = exc.details or (
             [{"field": exc.field, "message": str(exc.message)}] if exc.field else []
         )
@@ -154,20 +156,20 @@ def _install_error_handlers(api: NinjaAPI) -> None:
         return response
 
     @api.exception_handler(Http404)
-    def not_found(request, exc):
+    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return api.create_response(request, error_body("not_found", NOT_FOUND_MESSAGE), status=404)
 
     @api.exception_handler(PermissionDenied)
-    def forbidden(request, exc):
+    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
         return api.create_response(request, error_body("forbidden", FORBIDDEN_MESSAGE), status=403)
 
     @api.exception_handler(AuthenticationError)
-    def unauthenticated(request, exc):
+    def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         message = _("Log in, or send a valid token in the Authorization header.")
         return api.create_response(request, error_body("not_authenticated", message), status=401)
 
     @api.exception_handler(NinjaValidationError)
-    def invalid(request, exc: NinjaValidationError):
+    def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         if any(_source(error) == "path" for error in exc.errors):
             # A path that names no object (``/companies/²``, an id past 2⁶³ - 1) is a 404,
             # exactly as an id of another firm's: the path does not exist for the caller.
@@ -180,7 +182,7 @@ def _install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(request, error_body(code, message, details), status=422)
 
     @api.exception_handler(HttpError)
-    def http_error(request, exc: HttpError):
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Ninja raises these with English texts: its CSRF refusal and an unreadable body.
         if exc.status_code == 403:
             code, message = (
