@@ -52,9 +52,11 @@ LINT_CHECKS := \
 	"$(BIN)/ruff check src tests bench" \
 	"$(BIN)/ruff format --check src tests bench" \
 	"$(BIN)/mypy" \
+	"$(BIN)/djhtml --check --tabwidth 2 src/comptoir" \
+	"$(BIN)/djlint --lint src/comptoir" \
 	"env COMPTOIR_MODE=test DATABASE_URL=sqlite://:memory: $(BIN)/comptoir makemigrations --check --dry-run"
 
-lint: install ## ruff (lint and format), mypy, and no missing migration
+lint: install ## ruff (lint and format), mypy, templates (djhtml, djLint), no missing migration
 	@failed=(); for check in $(LINT_CHECKS); do echo "+ $$check"; \
 	  $$check || failed+=("$$check"); done; \
 	if [ $${#failed[@]} -gt 0 ]; then printf 'make lint: failed: %s\n' "$${failed[@]}" >&2; exit 1; fi
