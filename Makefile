@@ -61,7 +61,7 @@ lint: install ## ruff (lint and format), mypy, templates (djhtml, djLint), no mi
 	  $$check || failed+=("$$check"); done; \
 	if [ $${#failed[@]} -gt 0 ]; then printf 'make lint: failed: %s\n' "$${failed[@]}" >&2; exit 1; fi
 
-bench: install ## Time scenarios against a raw-SQL baseline (BENCH_DATABASE_URL for PostgreSQL)
+bench: install ## Time scenarios against their baselines, write bench/results.json (BENCH_DATABASE_URL: PostgreSQL)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 build: install ## Release build: compile the translations, collect the static files (comptoir build)

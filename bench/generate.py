@@ -94,7 +94,7 @@ def generate_firm(*, companies: int, users: int, label: str = "bench") -> Genera
 
     from comptoir.accounts.models import User
     from comptoir.companies.models import Company, CompanyMembership
-    from comptoir.core.demo.data import make_siret
+    from comptoir.demo.data import make_siret
     from comptoir.firms.models import Firm, FirmMembership
 
     slug = f"{label}-{companies}-{uuid.uuid4().hex[:6]}"

@@ -1,232 +1,404 @@
-"""``make bench``: time each scenario at each size against its raw-SQL baseline.
+"""``make bench``: each scenario at each size against its baseline; a table and a JSON file.
 
     python -m bench.run [--scenario NAME ...] [--sizes 1000,10000] [--repeat 15] [--quick]
+                        [--output bench/results.json] [--list]
 
 Runs on a temporary SQLite file, or on PostgreSQL when BENCH_DATABASE_URL is set (a
-``test_<name>`` database is created and dropped). Prints one row per scenario and size:
-median time of the Comptoir path, its query count, median time of the baseline, and the
-ratio. Exits 1 when a scenario fails or when its query count grows with the size.
-``--quick`` (what CI runs) divides each scenario's sizes by ten and times 3 runs.
-Scenarios served through a real server (``served = True``, see ``bench/served.py``) run last
-and add their own table: requests per second and p50/p99 against a trivial view.
+``test_<name>`` database is created and dropped). A timed pair runs interleaved (path,
+baseline, path, baseline...), each run timed in wall time and in CPU time of this process;
+the table shows their medians and ratios (path over baseline). Page scenarios time their
+selectors against the raw SQL of the same reads; the served pages (``served_pages``) put each
+page through the production server against an empty page of the same layout. Everything
+measured is written to ``bench/results.json`` (see ``bench.registry.Result``).
+Exits 1 when a scenario fails or when a query count grows with the size; timings never fail
+the run. ``--quick`` (what CI runs) divides each scenario's sizes by ten and times 3 runs.
 """
 
+from __future__ import annotations
+
 import argparse
+import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from bench.database import open_bench_database
+from bench.registry import Result, Timing
 
 REPEAT = 15
+QUICK_REPEAT = 3
+OUTPUT = Path(__file__).resolve().parent / "results.json"
 
 
-@dataclass
-class Row:
-    scenario: str
-    size: int
-    median_ms: float
-    queries: int
-    baseline_ms: float
-
-    @property
-    def ratio(self) -> float:
-        return self.median_ms / self.baseline_ms if self.baseline_ms else float("inf")
+def count_queries(function: Callable[[], object]) -> int:
+    """The queries ``function`` sends (a wrapper on the connection, which the test client's
+    ``request_started`` reset of ``connection.queries`` cannot hide)."""
+    return len(capture_queries(function))
 
 
-def median_ms(function: Callable[[], None], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
-def count_queries(function: Callable[[], None]) -> int:
+def capture_queries(function: Callable[[], object]) -> list[str]:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    sent: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
         function()
-    return len(captured.captured_queries)
+    return sent
 
 
-def measure(scenario, size: int, repeat: int) -> Row:
-    scenario.setup(size)
-    scenario.run()  # warm up (and check the answer) before timing
-    scenario.baseline()
-    queries = count_queries(scenario.run)
-    return Row(
-        scenario=scenario.name,
-        size=size,
-        median_ms=median_ms(scenario.run, repeat),
-        queries=queries,
-        baseline_ms=median_ms(scenario.baseline, repeat),
+def _timed(function: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def time_one(function: Callable[[], object], repeat: int) -> Timing:
+    """Medians of ``repeat`` runs of one callable (wall and CPU ms)."""
+    gc.collect()
+    runs = [_timed(function) for _ in range(repeat)]
+    return Timing(
+        wall_ms=statistics.median(r[0] for r in runs),
+        cpu_ms=statistics.median(r[1] for r in runs),
+        runs=repeat,
     )
 
 
-def print_table(rows: list[Row]) -> None:
-    header = ("scenario", "size", "comptoir ms", "queries", "raw SQL ms", "ratio")
+def time_pair(
+    measured: Callable[[], object], baseline: Callable[[], object], repeat: int
+) -> tuple[Timing, Timing]:
+    """Both callables ``repeat`` times, interleaved, so that a busy moment hits both alike."""
+    gc.collect()
+    mine: list[tuple[float, float]] = []
+    base: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        mine.append(_timed(measured))
+        base.append(_timed(baseline))
+
+    def medians(runs) -> Timing:
+        return Timing(
+            wall_ms=statistics.median(r[0] for r in runs),
+            cpu_ms=statistics.median(r[1] for r in runs),
+            runs=repeat,
+        )
+
+    return medians(mine), medians(base)
+
+
+class Bench:
+    """What a scenario's ``measure`` gets: its sizes, the timers, and a place for failures."""
+
+    def __init__(self, args: argparse.Namespace, database: str) -> None:
+        self.quick: bool = args.quick
+        self.repeat: int = args.repeat
+        self.database = database
+        self._sizes: list[int] | None = (
+            [int(size) for size in args.sizes.split(",")] if args.sizes else None
+        )
+        self.failures: list[str] = []
+        self.seconds: dict[str, float] = {}  # each scenario's, setup included
+
+    def sizes(self, cls) -> list[int]:
+        if self._sizes:
+            return list(self._sizes)
+        if self.quick:
+            return [max(10, size // 10) for size in cls.sizes]
+        return list(cls.sizes)
+
+    def time_pair(self, measured, baseline, repeat: int | None = None) -> tuple[Timing, Timing]:
+        return time_pair(measured, baseline, repeat or self.repeat)
+
+    def time_one(self, function, repeat: int | None = None) -> Timing:
+        return time_one(function, repeat or self.repeat)
+
+    count_queries = staticmethod(count_queries)
+
+    def fail(self, message: str) -> None:
+        self.failures.append(message)
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _f(value: float | None, digits: int = 2, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def _print(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+
+    def join(cells) -> str:  # the first two columns to the left, the numbers to the right
+        return "  ".join(
+            cell.ljust(width) if i < 2 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    print(join(header))
+    print("  ".join("-" * w for w in widths))
+    for line in lines:
+        print(join(line))
+
+
+def print_timed(results: list[Result]) -> None:
+    header = (
+        "scenario",
+        "vs",
+        "size",
+        "queries",
+        "wall ms",
+        "cpu ms",
+        "base wall",
+        "base cpu",
+        "wall x",
+        "cpu x",
+    )
     lines = [
         (
             r.scenario,
+            r.label,
             f"{r.size:,}",
-            f"{r.median_ms:.2f}",
-            str(r.queries),
-            f"{r.baseline_ms:.2f}",
-            f"{r.ratio:.1f}x",
+            "-" if r.queries is None else str(r.queries),
+            _f(r.wall_ms),
+            _f(r.cpu_ms),
+            _f(r.baseline_wall_ms),
+            _f(r.baseline_cpu_ms),
+            _f(r.wall_ratio, 1, "x"),
+            _f(r.cpu_ratio, 1, "x"),
         )
-        for r in rows
+        for r in results
     ]
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-
-    def join(cells) -> str:  # the first column to the left, the numbers to the right
-        return "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    _print(header, lines)
+    pages = [r for r in results if "page_wall_ms" in r.extra]
+    if pages:
+        print(
+            "\nWhole pages in this process (test client, no server): "
+            + "; ".join(
+                f"{r.scenario} {r.size:,}: {r.extra['page_wall_ms']:.1f} ms wall, "
+                f"{r.extra['page_cpu_ms']:.1f} ms CPU"
+                for r in pages
+            )
         )
 
-    print(join(header))
-    print("  ".join("-" * w for w in widths))
-    for line in lines:
-        print(join(line))
 
-
-def served_row(row) -> Row:
-    """A served page in the main table: its p50 against the floor's p50 as the baseline."""
-    return Row(
-        scenario=f"served {row.page}",
-        size=row.size,
-        median_ms=row.load.percentile(50),
-        queries=row.queries,
-        baseline_ms=row.floor.percentile(50),
+def print_served(results: list[Result]) -> None:
+    header = (
+        "page",
+        "vs",
+        "size",
+        "queries",
+        "KiB",
+        "req/s",
+        "empty req/s",
+        "x empty",
+        "p50 ms",
+        "p99 ms",
+        "srv cpu ms",
+        "empty cpu",
+        "target",
     )
-
-
-def print_served(served: list) -> None:
-    """Requests per second and p50/p99 of each served page beside the floor's."""
-    floor = served[0].floor
-    print(
-        f"\nServed by {served[0].via} on 127.0.0.1; the floor is a trivial view of the same "
-        f"server: {floor.per_second:.0f} req/s, p50 {floor.percentile(50):.1f} ms, "
-        f"p99 {floor.percentile(99):.1f} ms ({floor.requests} requests)."
-    )
-    header = ("page", "size", "requests", "req/s", "p50 ms", "p99 ms", "floor/page req/s")
     lines = [
         (
-            row.page + (" (time cap)" if row.load.capped else ""),
-            f"{row.size:,}",
-            str(row.load.requests),
-            f"{row.load.per_second:.1f}",
-            f"{row.load.percentile(50):.1f}",
-            f"{row.load.percentile(99):.1f}",
-            f"{floor.per_second / row.load.per_second:.1f}x" if row.load.per_second else "-",
+            r.scenario,
+            r.label,
+            f"{r.size:,}",
+            "-" if r.queries is None else str(r.queries),
+            _f(r.html_kib, 1),
+            _f(r.rps, 1),
+            _f(r.baseline_rps, 1),
+            _f(r.rps_ratio, 2, "x"),
+            _f(r.p50_ms, 1),
+            _f(r.p99_ms, 1),
+            _f(r.server_cpu_ms, 2),
+            _f(r.baseline_server_cpu_ms, 2),
+            "-" if r.target is None else f"{r.target} {'ok' if r.met else 'MISSED'}",
         )
-        for row in served
+        for r in results
     ]
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    _print(header, lines)
 
-    def join(cells) -> str:
-        return "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+
+def print_other(kind: str, results: list[Result]) -> None:
+    """Any other kind: the columns its results fill."""
+    rows = [r.as_json() for r in results]
+    skip = {"scenario", "size", "kind", "extra"}
+    keys: list[str] = []
+    for row in rows:
+        keys += [k for k in row if k not in skip and k not in keys]
+    header = ("scenario", "size", *keys)
+    lines = []
+    for row in rows:
+        cells = [row["scenario"], f"{row['size']:,}"]
+        for key in keys:
+            value = row.get(key)
+            if isinstance(value, float):
+                cells.append(f"{value:.2f}")
+            elif isinstance(value, dict):
+                cells.append("/".join(f"{v:.0f}" for v in value.values()))
+            else:
+                cells.append("-" if value is None else str(value))
+        lines.append(tuple(cells))
+    print(f"\n{kind}:")
+    _print(header, lines)
+    for r in results:
+        if r.extra:
+            print(f"  {r.scenario} {r.size:,}: {json.dumps(r.extra, default=str)}")
+
+
+def print_memory(results: list[Result]) -> None:
+    for r in results:
+        if r.rss_mib:
+            samples = ", ".join(f"{k} {v:.1f}" for k, v in r.rss_mib.items())
+            flat = {True: "flat", False: "GROWING", None: ""}[r.rss_flat]
+            print(f"Resident memory of {r.scenario} ({r.label}), MiB: {samples} {flat}".rstrip())
+
+
+def print_results(results: list[Result]) -> None:
+    kinds: dict[str, list[Result]] = {}
+    for r in results:
+        kinds.setdefault(r.kind, []).append(r)
+    if "timed" in kinds:
+        print_timed(kinds.pop("timed"))
+    if "served" in kinds:
+        served = kinds.pop("served")
+        print()
+        _served_legend(served)
+        print_served([r for r in served if r.rps is not None])
+    for kind, rows in kinds.items():
+        print_other(kind, rows)
+    print()
+    print_memory(results)
+
+
+def _served_legend(served: list[Result]) -> None:
+    for r in served:
+        if "legend" in r.extra:
+            print(r.extra["legend"])
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def check_constant_queries(cls, results: list[Result], bench: Bench) -> None:
+    if not cls.constant_queries:
+        return
+    for key in ("queries", "selector_queries"):
+        counts: dict[int, int] = {}
+        for r in results:
+            value = r.queries if key == "queries" else r.extra.get(key)
+            if r.kind == "timed" and value is not None:
+                counts[r.size] = value
+        if len(set(counts.values())) > 1:
+            bench.fail(
+                f"{cls.name}: the {'selector ' if key != 'queries' else ''}query count grows "
+                "with the size: " + ", ".join(f"{q} queries at {s:,}" for s, q in counts.items())
+            )
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            timeout=5,
         )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
-    print(join(header))
-    print("  ".join("-" * w for w in widths))
-    for line in lines:
-        print(join(line))
+
+def write_json(path: Path, *, args, bench: Bench, vendor: str, results: list[Result]) -> None:
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "database": vendor,
+        "database_description": bench.database,
+        "quick": args.quick,
+        "repeat": args.repeat,
+        "cpu_count": os.cpu_count(),
+        "load_average": list(os.getloadavg()),
+        "results": [dict(r.as_json(), database=vendor) for r in results],
+        "seconds": bench.seconds,
+        "failures": bench.failures,
+    }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Comptoir benchmarks")
     parser.add_argument("--scenario", action="append", help="Run only this one (repeatable).")
     parser.add_argument("--sizes", help="Sizes to use instead of each scenario's, e.g. 100,1000.")
-    parser.add_argument("--repeat", type=int, default=REPEAT, help="Timed runs per measure.")
+    parser.add_argument("--repeat", type=int, default=None, help="Timed runs per measure.")
     parser.add_argument(
         "--quick", action="store_true", help="A tenth of each size, 3 runs: a smoke test."
     )
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="The JSON summary's path.")
     parser.add_argument("--list", action="store_true", help="List the scenarios and stop.")
-    return parser.parse_args(argv)
-
-
-def sizes_for(cls, args: argparse.Namespace) -> list[int]:
-    if args.sizes:
-        return [int(size) for size in args.sizes.split(",")]
-    if args.quick:
-        return [max(10, size // 10) for size in cls.sizes]
-    return list(cls.sizes)
+    args = parser.parse_args(argv)
+    if args.repeat is None:
+        args.repeat = QUICK_REPEAT if args.quick else REPEAT
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.quick and args.repeat == REPEAT:
-        args.repeat = 3
     description, cleanup = open_bench_database(os.environ.get("BENCH_DATABASE_URL"))
     try:
-        import bench.scenarios  # noqa: F401 (each scenario module registers itself)
+        import bench.scenarios
         from bench.registry import SCENARIOS, ScenarioError
 
         if args.list:
             for name, cls in SCENARIOS.items():
-                sizes = ", ".join(map(str, cls.sizes)) or "those of each page's scenario"
-                print(f"{name:<20} {cls.description} (sizes {sizes})")
+                sizes = ", ".join(map(str, cls.sizes)) or "its own"
+                print(f"{name:<24} {cls.description} (sizes {sizes})")
             return 0
         names = args.scenario or list(SCENARIOS)
         unknown = sorted(set(names) - set(SCENARIOS))
         if unknown:
             print(f"Unknown scenario: {', '.join(unknown)}. Known: {', '.join(SCENARIOS)}")
             return 2
-        names.sort(key=lambda name: getattr(SCENARIOS[name], "served", False))  # servers last
-        print(f"Benchmarks on {description}, median of {args.repeat} runs\n")
-        rows: list[Row] = []
-        failures: list[str] = []
-        served: list = []
+        # Scenarios that start servers or processes run last.
+        names.sort(key=lambda name: bool(getattr(SCENARIOS[name], "runs_last", False)))
+        from django.db import connection
+
+        vendor = connection.vendor
+        bench = Bench(args, description)
+        print(f"Benchmarks on {description}, medians of {args.repeat} interleaved runs\n")
+        results: list[Result] = []
         for name in names:
             cls = SCENARIOS[name]
-            if getattr(cls, "served", False):  # through a real server: bench/served.py
-                try:
-                    served_rows, problems = cls().measure(
-                        quick=args.quick, count_queries=count_queries
-                    )
-                except Exception as error:
-                    traceback.print_exc()
-                    served_rows, problems = [], [f"{name}: {type(error).__name__}: {error}"]
-                served += served_rows
-                rows += [served_row(row) for row in served_rows]
-                failures += problems
+            started = time.perf_counter()
+            try:
+                scenario_results = cls().measure(bench)
+            except ScenarioError as error:
+                bench.fail(f"{name}: {error}")
                 continue
-            scenario_rows = []
-            for size in sizes_for(cls, args):
-                try:
-                    scenario_rows.append(measure(cls(), size, args.repeat))
-                except ScenarioError as error:
-                    failures.append(f"{name} at {size:,}: {error}")
-                    break
-                except Exception as error:  # one broken scenario must not hide the others
-                    traceback.print_exc()
-                    failures.append(f"{name} at {size:,}: {type(error).__name__}: {error}")
-                    break
-            rows += scenario_rows
-            counts = {row.size: row.queries for row in scenario_rows}
-            if cls.constant_queries and len(set(counts.values())) > 1:
-                failures.append(
-                    f"{name}: the query count grows with the size: "
-                    + ", ".join(f"{q} queries at {s:,}" for s, q in counts.items())
-                )
-        if rows:
-            print_table(rows)
-        if served:
-            print_served(served)
-        if failures:
-            print("\nFAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
+            except Exception as error:  # one broken scenario must not hide the others
+                traceback.print_exc()
+                bench.fail(f"{name}: {type(error).__name__}: {error}")
+                continue
+            check_constant_queries(cls, scenario_results, bench)
+            bench.seconds[name] = round(time.perf_counter() - started, 1)
+            results += scenario_results
+        if results:
+            print_results(results)
+        write_json(args.output, args=args, bench=bench, vendor=vendor, results=results)
+        print(f"Written: {args.output}")
+        if bench.failures:
+            print("\nFAILED:\n  " + "\n  ".join(bench.failures), file=sys.stderr)
             return 1
-        print("\nNo failure; query counts stay flat wherever a scenario requires it.")
+        print("No failure; query counts stay flat wherever a scenario requires it.")
         return 0
     finally:
         cleanup()

@@ -5,6 +5,7 @@ timed. (``make bench`` runs the whole scenario through ``comptoir serve``.)"""
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from bench.served import Endpoint, Load, load
 

@@ -10,6 +10,7 @@ all" and the role grant are set-based (``INSERT … SELECT``): their query count
 with the size, nor the company home page's (a read).
 """
 
+import re
 import uuid
 
 from django.db import connection, transaction
@@ -20,6 +21,23 @@ from bench.pages import PageScenario
 from bench.registry import Scenario, ScenarioError, register
 
 ROLES = ("administrateur", "collaborateur", "collaborateur", "invite", "collaborateur")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+LA_POSTE = "356000000"  # its establishments' SIRETs follow a digit-sum rule, not Luhn's
+
+
+def siret_is_valid(siret: str) -> bool:
+    """14 digits with a valid Luhn checksum (La Poste: the digits' sum is a multiple of 5)."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    digits = [int(ch) for ch in siret]
+    if siret.startswith(LA_POSTE):
+        return sum(digits) % 5 == 0
+    total = 0
+    for i, digit in enumerate(reversed(digits)):
+        if i % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
 
 
 def make_app(index: int, *, type_: str = "redirect", schema=None):
@@ -160,19 +178,55 @@ class ImportCsv(_RolledBack):
             raise ScenarioError(f"created {result['created']} instead of {self.size}")
 
     def raw_write(self, cursor) -> None:
-        """Parse the CSV, read the companies by SIRET, insert the assignments."""
+        """What the service does, the plain way: parse the CSV, validate every row (SIRET
+        normalised, 14 digits and Luhn, no duplicate; the required dossier code; the e-mail
+        address), read the companies by SIRET and their existing assignments in two queries
+        of plain rows, refuse the file if anything is wrong, insert the assignments."""
         import csv
         import io
         import json
 
-        rows = list(csv.reader(io.StringIO(self.data.decode("utf-8-sig")), delimiter=";"))[1:]
-        sirets = [r[0] for r in rows]
-        marks = ", ".join(["%s"] * len(sirets))
+        reader = csv.reader(io.StringIO(self.data.decode("utf-8-sig")), delimiter=";")
+        columns = {name.strip().lower(): i for i, name in enumerate(next(reader))}
+        at_siret, at_code, at_email = (
+            columns["siret"],
+            columns["code_dossier"],
+            columns["email_achats"],
+        )
+        errors: list[tuple[int, str]] = []
+        first_row_of: dict[str, int] = {}
+        parsed = []
+        for number, row in enumerate(reader, start=2):
+            siret = "".join(ch for ch in row[at_siret] if ch.isdigit() or ch.isalpha())
+            if not siret_is_valid(siret):
+                errors.append((number, "siret"))
+            elif siret in first_row_of:
+                errors.append((number, "siret_duplicate"))
+            first_row_of.setdefault(siret, number)
+            code = row[at_code].strip()
+            if not code:
+                errors.append((number, "code_dossier"))
+            email = row[at_email].strip()
+            if not EMAIL.fullmatch(email):
+                errors.append((number, "email_achats"))
+            parsed.append((number, siret, {"code_dossier": code, "email_achats": email}))
+        marks = ", ".join(["%s"] * len(first_row_of))
         cursor.execute(
             f"SELECT id, siret FROM companies_company WHERE firm_id = %s AND siret IN ({marks})",
-            [self.firm_id, *sirets],
+            [self.firm_id, *first_row_of],
         )
         by_siret = {siret: pk for pk, siret in cursor.fetchall()}
+        errors += [(n, "siret_unknown") for n, siret, _ in parsed if siret not in by_siret]
+        ids = list(by_siret.values())
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            "SELECT company_id FROM assignments_companyassignment"
+            f" WHERE installation_id = %s AND company_id IN ({marks})",
+            [self.installation.pk, *ids],
+        )
+        existing = {pk for (pk,) in cursor.fetchall()}
+        if errors:
+            raise ScenarioError(f"the baseline refused the file: {errors[:3]}")
         now = timezone.now()
         cursor.executemany(
             "INSERT INTO assignments_companyassignment (firm_id, installation_id, company_id,"
@@ -182,14 +236,15 @@ class ImportCsv(_RolledBack):
                 (
                     self.firm_id,
                     self.installation.pk,
-                    by_siret[r[0]],
-                    json.dumps({"code_dossier": r[1], "email_achats": r[2]}),
+                    by_siret[siret],
+                    json.dumps(settings),
                     True,
                     self.admin.pk,
                     now,
                     now,
                 )
-                for r in rows
+                for _n, siret, settings in parsed
+                if by_siret[siret] not in existing
             ],
         )
 
@@ -308,7 +363,7 @@ class RoleGrantAll(_RolledBack):
 class CompanyHome(PageScenario):
     name = "company_home"
     description = (
-        "GET /entreprise/ (core:company_home) as a company user; size = companies, "
+        "GET /entreprise/ (portal:company_home) as a company user; size = companies, "
         "5 users each, size/100 installations"
     )
     sizes = (1_000, 5_000, 10_000)
@@ -354,38 +409,37 @@ class CompanyHome(PageScenario):
             batch_size=5000,
         )
         self.company_id = companies[0]
+        self.firm_id = firm.pk
         self.expected = sum(1 for i in range(count) if i % 5)
         from comptoir.accounts.models import User
 
         self.log_in(User.objects.get(pk=members[self.company_id][0]))
-        self.use_url("core:company_home")
+        self.use_url("portal:company_home")
 
-    def run(self) -> None:
-        tiles = self.get().content.count(b'class="tile"')
+    def check(self, content: bytes) -> None:
+        tiles = content.count(b'class="tile"')
         if tiles != self.expected:
             raise ScenarioError(f"{tiles} tiles instead of {self.expected}")
 
+    def selector(self) -> None:
+        from comptoir.portal.tiles import company_tiles
+
+        tiles = company_tiles(context=self.context)
+        if len(tiles) != self.expected:
+            raise ScenarioError(f"{len(tiles)} tiles instead of {self.expected}")
+
     def baseline(self) -> None:
-        """Session, user, the company membership (context), then the tiles."""
+        """The tiles: the firm's redirect apps for companies that this user was given."""
         with connection.cursor() as cursor:
-            self.read_session_and_user(cursor)
-            cursor.execute(
-                "SELECT m.id, m.role, c.id, c.name, c.fiscal_year_start, c.fiscal_year_end,"
-                " f.id, f.name, f.slug, f.brand_colour, f.logo"
-                " FROM companies_companymembership m"
-                " JOIN companies_company c ON c.id = m.company_id"
-                " JOIN firms_firm f ON f.id = c.firm_id WHERE m.user_id = %s",
-                [self.user_id],
-            )
-            cursor.fetchall()
             cursor.execute(
                 "SELECT i.id, a.id, a.name, a.logo_version FROM store_installation i"
                 " JOIN store_app a ON a.id = i.app_id"
-                " WHERE a.type = 'redirect' AND a.audience IN ('company', 'both')"
+                " WHERE i.firm_id = %s AND a.type = 'redirect'"
+                " AND a.audience IN ('company', 'both')"
                 " AND EXISTS (SELECT 1 FROM assignments_useraccess u"
                 " JOIN assignments_companyassignment ca ON ca.id = u.assignment_id"
                 " WHERE ca.installation_id = i.id AND ca.company_id = %s AND ca.enabled"
                 " AND u.user_id = %s) ORDER BY i.position, i.id",
-                [self.company_id, self.user_id],
+                [self.firm_id, self.company_id, self.user_id],
             )
             cursor.fetchall()

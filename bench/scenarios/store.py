@@ -93,61 +93,88 @@ class _StoreScenario(PageScenario):
     url_name = ""
 
     def setup(self, size: int) -> None:
+        self.use_built(build_store(size))
+
+    def use_built(self, built) -> None:
+        """Take the data of ``build_store`` (one catalogue serves the Store and the home)."""
+        self.built = built
+        generated, installed = built
         self.use_url(self.url_name)
-        generated, installed = build_store(size)
         self.firm_id = generated.firm.pk
+        self.installed = installed
         self.expected = [
             app.name for app in installed if app.type == "redirect" and app.audience != "company"
         ][-1]
         self.log_in(generated.admin)
 
-    def run(self) -> None:
-        response = self.get()
-        if self.expected.encode() not in response.content:
+    def share_store(self, other: "_StoreScenario") -> None:
+        """Use another store scenario's catalogue and firm instead of building one."""
+        self.use_built(other.built)
+        self.served_size = getattr(other, "served_size", None)
+
+    def check(self, content: bytes) -> None:
+        if self.expected.encode() not in content:
             raise ScenarioError(f"{self.url} does not show {self.expected!r}")
 
 
 @register
 class StorePage(_StoreScenario):
     name = "store_page"
-    description = "GET /cabinet/parametres/applications/ (store:index) as a firm admin"
+    description = (
+        "Store page (store:index) as a firm admin: selectors (categories, counts, the first "
+        "page of cards) vs raw SQL"
+    )
     url_name = "store:index"
 
-    def setup(self, size: int) -> None:
-        super().setup(size)
-        from comptoir.store.models import Installation
-
+    def use_built(self, built) -> None:
+        super().use_built(built)
         # The Store page is paged, the firm's space first: its first app is on the first page.
-        first = Installation.objects.filter(firm_id=self.firm_id).order_by("position", "id")
-        self.expected = first.select_related("app").first().app.name
+        self.expected = min(self.installed, key=lambda app: app.pk).name
+
+    def selector(self) -> None:
+        """What the view reads: the categories, both counts, the first page of cards."""
+        from django.core.paginator import Paginator
+
+        from comptoir.store.selectors import StoreCards, category_list
+        from comptoir.store.views import CARDS_PER_PAGE
+
+        list(category_list())
+        cards = StoreCards(firm=self.context.firm, with_unused=True)
+        page = Paginator(cards, CARDS_PER_PAGE).get_page(None)
+        if len(page.object_list) != min(CARDS_PER_PAGE, cards.count()):
+            raise ScenarioError("the Store's first page is not full")
+        cards.space_count, cards.unused_count  # noqa: B018 (as the view reads them)
 
     def baseline(self) -> None:
-        """Categories, the firm's space with its apps, the unused active apps."""
-        app_columns = (
-            "a.id, a.slug, a.name, a.publisher, a.short_description, a.type, a.audience,"
-            " a.logo_version, a.is_active, a.owner_firm_id, a.settings_schema,"
-            " c.slug, c.name_fr, c.name_en"
+        """The same reads: categories, both counts in one aggregate, one page of cards (the
+        apps left-joined to the firm's installation, the space first in tile order)."""
+        from comptoir.store.views import CARDS_PER_PAGE
+
+        visible = (
+            " FROM store_app a"
+            " LEFT JOIN store_installation i ON i.app_id = a.id AND i.firm_id = %s"
+            " LEFT JOIN store_category c ON c.id = a.category_id"
+            " WHERE (a.owner_firm_id IS NULL OR a.owner_firm_id = %s)"
+            " AND (i.id IS NOT NULL OR a.is_active)"
         )
         with connection.cursor() as cursor:
-            self.read_firm_context(cursor)
-            cursor.execute('SELECT id, slug, name_fr, name_en FROM store_category ORDER BY "order"')
-            cursor.fetchall()
             cursor.execute(
-                f"SELECT i.id, i.position, {app_columns} FROM store_installation i"
-                " JOIN store_app a ON a.id = i.app_id"
-                " LEFT JOIN store_category c ON c.id = a.category_id"
-                " WHERE i.firm_id = %s ORDER BY i.position, i.id",
-                [self.firm_id],
+                'SELECT id, slug, name_fr, name_en, "order" FROM store_category'
+                ' ORDER BY "order", slug'
             )
             cursor.fetchall()
             cursor.execute(
-                f"SELECT {app_columns} FROM store_app a"
-                " LEFT JOIN store_category c ON c.id = a.category_id"
-                " WHERE a.is_active AND (a.owner_firm_id IS NULL OR a.owner_firm_id = %s)"
-                " AND NOT EXISTS (SELECT 1 FROM store_installation i"
-                " WHERE i.app_id = a.id AND i.firm_id = %s)"
-                ' ORDER BY c."order", a.name, a.id',
+                f"SELECT COUNT(i.id), COUNT(*) - COUNT(i.id){visible}",
                 [self.firm_id, self.firm_id],
+            )
+            cursor.fetchall()
+            cursor.execute(
+                "SELECT a.id, i.id, a.slug, a.name, a.publisher, a.short_description, a.type,"
+                " a.audience, a.logo_version, a.is_active, a.owner_firm_id, a.settings_schema,"
+                f" c.name_fr, c.name_en{visible}"
+                " ORDER BY i.position IS NULL, i.position, i.id IS NULL, i.id,"
+                ' c."order" IS NOT NULL, c."order", a.name, a.id LIMIT %s',
+                [self.firm_id, self.firm_id, CARDS_PER_PAGE],
             )
             cursor.fetchall()
 
@@ -155,12 +182,17 @@ class StorePage(_StoreScenario):
 @register
 class FirmHome(_StoreScenario):
     name = "firm_home"
-    description = "GET /cabinet/ (core:firm_home) with its app tiles, as a firm admin"
-    url_name = "core:firm_home"
+    description = "firm home (portal:firm_home) with its app tiles, as a firm admin"
+    url_name = "portal:firm_home"
+
+    def selector(self) -> None:
+        from comptoir.portal.tiles import firm_home_tiles
+
+        if not firm_home_tiles(context=self.context):
+            raise ScenarioError("no tile on the firm home")
 
     def baseline(self) -> None:
         with connection.cursor() as cursor:
-            self.read_firm_context(cursor)
             cursor.execute(
                 "SELECT i.id, a.id, a.name, a.logo_version FROM store_installation i"
                 " JOIN store_app a ON a.id = i.app_id"
