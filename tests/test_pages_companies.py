@@ -60,10 +60,32 @@ def test_client_list_query_count_does_not_grow_with_companies(
         CompanyMembershipFactory(company=company)
     client = client_for(firm_admin)
     client.get(reverse("companies:list"))  # warm the session: it now remembers the context
-    # session, user, the context, count, page, the context switcher's two lists
-    with django_assert_num_queries(7):
+    # session, user, the context, count, page, the context switcher's one list
+    with django_assert_num_queries(6):
         response = client.get(reverse("companies:list"))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 80])
+def test_client_list_selector_is_a_plain_count_and_one_page(firm, count, django_assert_num_queries):
+    from django.core.paginator import Paginator
+
+    from comptoir.companies.selectors import company_list_with_member_counts
+    from comptoir.companies.views import CLIENTS_PER_PAGE
+
+    companies = CompanyFactory.create_batch(count, firm=firm)
+    for company in companies[::2]:
+        CompanyMembershipFactory.create_batch(2, company=company)
+    CompanyMembershipFactory(company=CompanyFactory())  # another firm's
+    with django_assert_num_queries(2) as captured:
+        page = Paginator(company_list_with_member_counts(firm=firm), CLIENTS_PER_PAGE).get_page(1)
+        rows = {company.pk: company.member_count for company in page.object_list}
+    assert page.paginator.count == count
+    assert len(rows) == min(count, CLIENTS_PER_PAGE)
+    expected = {c.pk: 2 if i % 2 == 0 else 0 for i, c in enumerate(companies)}
+    assert rows == {pk: expected[pk] for pk in rows}
+    count_sql = captured.captured_queries[0]["sql"]
+    assert "JOIN" not in count_sql and "GROUP BY" not in count_sql  # no join over every company
 
 
 def test_search_by_name_and_by_siret_digits(firm, firm_admin):

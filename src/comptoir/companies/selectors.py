@@ -1,4 +1,5 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from comptoir.accounts.models import Invitation
@@ -20,7 +21,21 @@ def company_list(*, firm, q: str | None = None) -> QuerySet[Company]:
 
 
 def company_list_with_member_counts(*, firm, q: str | None = None) -> QuerySet[Company]:
-    return company_list(firm=firm, q=q).annotate(member_count=Count("memberships"))
+    """``company_list`` with each company's ``member_count``.
+
+    The count is a correlated subquery, not a join grouped over every company: a page reads
+    its 50 companies along the (firm, name) index and counts the members of those 50 only,
+    and the paginator's count stays a plain ``COUNT(*)`` (the unused annotation is dropped),
+    whatever the number of companies.
+    """
+    members = (
+        CompanyMembership.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return company_list(firm=firm, q=q).annotate(member_count=Coalesce(Subquery(members), Value(0)))
 
 
 def company_get(*, firm, pk) -> Company:

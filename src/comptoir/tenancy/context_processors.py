@@ -1,4 +1,5 @@
-from comptoir.tenancy.contexts import available_contexts, get_tenant
+from comptoir.tenancy.choices import request_context_choices
+from comptoir.tenancy.contexts import get_tenant
 
 
 def tenant(request):
@@ -7,5 +8,5 @@ def tenant(request):
         return {}
     return {
         "tenant": get_tenant(request),
-        "tenant_choices": lambda: available_contexts(request.user),
+        "tenant_choices": lambda: request_context_choices(request),  # one query, when shown
     }
