@@ -9,25 +9,36 @@ forgotten check in a view cannot let anyone through.
   assigned to it — and nothing else.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from comptoir.companies.models import Company
+from comptoir.companies.permissions import is_company_administrateur
 from comptoir.core.errors import Forbidden, ValidationFailed
-from comptoir.store.models import COMPANY_AUDIENCES, AppType
-from comptoir.tenancy.permissions import is_firm_member
+from comptoir.firms.permissions import is_firm_member
+from comptoir.store.models import COMPANY_AUDIENCES, App, AppType
+from comptoir.tenancy.contexts import TenantContext
+
+if TYPE_CHECKING:
+    from comptoir.accounts.models import User
 
 
-def is_assignable(app) -> bool:
+def is_assignable(app: App) -> bool:
     """Automation apps connect companies whatever their audience (they are never tiles);
     a redirect app reaches companies only if its audience includes them."""
     return app.type == AppType.AUTOMATION or app.audience in COMPANY_AUDIENCES
 
 
-def gives_tiles(app) -> bool:
+def gives_tiles(app: App) -> bool:
     """Apps that company users see as tiles: the only ones user access is about."""
     return app.type == AppType.REDIRECT and app.audience in COMPANY_AUDIENCES
 
 
-def require_assignable(app) -> None:
+def require_assignable(app: App) -> None:
     if not is_assignable(app):
         raise ValidationFailed(
             _(
@@ -39,7 +50,7 @@ def require_assignable(app) -> None:
         )
 
 
-def require_redirect_for_companies(app, action: str) -> None:
+def require_redirect_for_companies(app: App, action: str) -> None:
     """ "Affecter à tous les clients" and role grants are for redirect apps (tiles) only."""
     require_assignable(app)
     if app.type != AppType.REDIRECT:
@@ -53,7 +64,7 @@ def require_redirect_for_companies(app, action: str) -> None:
         )
 
 
-def require_gives_tiles(app) -> None:
+def require_gives_tiles(app: App) -> None:
     if not gives_tiles(app):
         raise ValidationFailed(
             _(
@@ -68,41 +79,33 @@ def require_gives_tiles(app) -> None:
 # --- contexts (pages, API) ----------------------------------------------------------------------
 
 
-def can_manage_user_access(context, company) -> bool:
+def can_manage_user_access(context: TenantContext | None, company: Company | None) -> bool:
     """Choose which users of ``company`` see its apps: the firm, or that company's admin."""
     if context is None or company is None or company.firm_id != context.firm.pk:
         return False
     if context.is_firm:
         return True
-    return context.company.pk == company.pk and context.company_role == "administrateur"
+    return context.company_membership is not None and (
+        context.company_membership.company_id == company.pk and context.is_company_administrateur
+    )
 
 
 # --- actors (services) --------------------------------------------------------------------------
 
-
-def require_firm_member(actor, firm_id) -> None:
-    if not is_firm_member(actor, firm_id):
-        raise Forbidden(
-            _("Only the firm's members can give its applications to client companies."),
-            code="firm_member_only",
-        )
+# The refusal of ``firms.permissions.require_firm_member`` for the assignments' services.
+FIRM_ONLY_MESSAGE = gettext_lazy(
+    "Only the firm's members can give its applications to client companies."
+)
 
 
-def require_access_manager(actor, company) -> None:
+def is_access_manager(actor: User | None, company: Company) -> bool:
     """A member of the company's firm, or an administrateur of that very company."""
-    from comptoir.companies.models import CompanyMembership, CompanyRole
+    return is_firm_member(actor, company.firm_id) or is_company_administrateur(actor, company)
 
-    if is_firm_member(actor, company.firm_id):
-        return
-    if (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and CompanyMembership.objects.filter(
-            user=actor, company=company, role=CompanyRole.ADMINISTRATEUR
-        ).exists()
-    ):
-        return
-    raise Forbidden(
-        _("Only the firm or an administrator of the company can choose who sees its apps."),
-        code="access_manager_only",
-    )
+
+def require_access_manager(actor: User | None, company: Company) -> None:
+    if not is_access_manager(actor, company):
+        raise Forbidden(
+            _("Only the firm or an administrator of the company can choose who sees its apps."),
+            code="access_manager_only",
+        )

@@ -7,8 +7,9 @@ from ninja import Field, Router, Schema, Status
 from comptoir.accounts.models import Invitation, InvitationStatus
 from comptoir.companies import invitations, selectors, services
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.companies.permissions import ADMINISTRATEUR_ONLY_MESSAGE
 from comptoir.core.api import Limit, documented, errors, paginate
-from comptoir.core.errors import NotFound
+from comptoir.core.errors import Forbidden, NotFound
 from comptoir.core.ids import Id
 from comptoir.firms.models import FirmRole
 from comptoir.tenancy.api import api_context, firm_context
@@ -210,8 +211,8 @@ def managed_company(request: HttpRequest, company_id: Id) -> tuple[Company, bool
     assert company is not None
     if company_id != company.pk:
         raise NotFound()
-    if context.company_role != CompanyRole.ADMINISTRATEUR:
-        raise services.company_admin_only()
+    if not context.is_company_administrateur:
+        raise Forbidden(ADMINISTRATEUR_ONLY_MESSAGE, code="company_admin_only")
     return company, True
 
 

@@ -33,6 +33,7 @@ from comptoir.companies.roles import clean_company_role
 from comptoir.core.errors import Conflict, NotFound
 from comptoir.core.request_context import carried
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
+from comptoir.firms.permissions import is_firm_member
 from comptoir.tenancy.contexts import pin_default_context
 
 
@@ -60,7 +61,7 @@ class MemberInvite:
 def is_in_firm_tenant(*, user: User, firm: Firm) -> bool:
     """Whether the login is already a user of the firm or of one of its client companies."""
     return (
-        FirmMembership.objects.filter(firm=firm, user=user).exists()
+        is_firm_member(user, firm)
         or CompanyMembership.objects.filter(firm=firm, user=user).exists()
     )
 
@@ -268,7 +269,7 @@ def firm_admin_invite(
     email = normalize_email(email)
     with transaction.atomic():
         user = User.objects.filter(email=email).first()
-        if user is not None and FirmMembership.objects.filter(firm=firm, user=user).exists():
+        if user is not None and is_firm_member(user, firm):
             raise Conflict(
                 _("%(email)s is already a member of %(firm)s.")
                 % {"email": email, "firm": firm.name},

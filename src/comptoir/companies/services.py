@@ -5,13 +5,18 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from comptoir.accounts.models import User
 from comptoir.accounts.services import invitation_cancel_pending
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
+from comptoir.companies.permissions import (
+    ADMINISTRATEUR_ONLY_MESSAGE,
+    require_company_administrateur,
+)
 from comptoir.companies.roles import clean_company_role
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
 from comptoir.core.cleaning import clean_name
-from comptoir.core.errors import Conflict, Forbidden, ValidationFailed
+from comptoir.core.errors import Conflict, ValidationFailed
 
 NAME_MAX = 200
 
@@ -193,28 +198,9 @@ def company_delete(*, actor, company: Company) -> None:
 # demoting each other at the same moment cannot leave the company without one.
 
 
-def company_admin_only() -> Forbidden:
-    """The refusal for a collaborateur or an invité who tries to manage the company's users."""
-    return Forbidden(
-        _("Only an administrator of the company can manage its users."),
-        code="company_admin_only",
-    )
-
-
-def require_company_admin(*, actor, company: Company) -> None:
-    """The services' own check of the acting user (the pages and the API check it first)."""
-    is_admin = (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and CompanyMembership.objects.filter(
-            company=company, user=actor, role=CompanyRole.ADMINISTRATEUR
-        ).exists()
-    )
-    if not is_admin:
-        raise company_admin_only()
-
-
-def require_another_administrateur(*, membership: CompanyMembership, new_role=None) -> None:
+def require_another_administrateur(
+    *, membership: CompanyMembership, new_role: str | None = None
+) -> None:
     """Refuse to leave the company without an administrateur (call inside a transaction)."""
     if new_role == CompanyRole.ADMINISTRATEUR:
         return
@@ -237,12 +223,18 @@ def require_another_administrateur(*, membership: CompanyMembership, new_role=No
 
 @transaction.atomic
 def company_member_change_role(
-    *, actor, membership: CompanyMembership, role: str, acting_as_company_admin: bool = False
+    *,
+    actor: User | None,
+    membership: CompanyMembership,
+    role: str,
+    acting_as_company_admin: bool = False,
 ) -> CompanyMembership:
     """Change a user's role; ``acting_as_company_admin``: see the rule above."""
     role = clean_company_role(role)
     if acting_as_company_admin:
-        require_company_admin(actor=actor, company=membership.company)
+        require_company_administrateur(
+            actor, membership.company, message=ADMINISTRATEUR_ONLY_MESSAGE
+        )
         require_another_administrateur(membership=membership, new_role=role)
     if membership.role == role:
         return membership
@@ -265,11 +257,13 @@ def company_member_change_role(
 
 @transaction.atomic
 def company_member_remove(
-    *, actor, membership: CompanyMembership, acting_as_company_admin: bool = False
+    *, actor: User | None, membership: CompanyMembership, acting_as_company_admin: bool = False
 ) -> None:
     """Remove a user from the company; ``acting_as_company_admin``: see the rule above."""
     if acting_as_company_admin:
-        require_company_admin(actor=actor, company=membership.company)
+        require_company_administrateur(
+            actor, membership.company, message=ADMINISTRATEUR_ONLY_MESSAGE
+        )
         require_another_administrateur(membership=membership)
     invitation_cancel_pending(
         user=membership.user, firm=membership.firm, company=membership.company

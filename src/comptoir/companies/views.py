@@ -1,8 +1,8 @@
 """The firm's client pages: “Clients”, “Ajouter une entreprise”, the client page and its tabs."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +17,7 @@ from comptoir.companies.forms import (
 )
 from comptoir.companies.siret import format_siret
 from comptoir.core.errors import ServiceError
-from comptoir.tenancy.permissions import firm_member_required
+from comptoir.tenancy.permissions import firm_member_required, require_firm_admin_context
 
 CLIENTS_PER_PAGE = 50
 
@@ -81,11 +81,10 @@ def company_detail(request, pk):
 
 
 @firm_member_required
-def company_delete(request, pk):
+def company_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Only a firm administrator deletes a client company, after a confirmation page."""
     company = selectors.company_get(firm=request.tenant.firm, pk=pk)
-    if not request.tenant.is_firm_admin:
-        raise PermissionDenied
+    require_firm_admin_context(request)
     if request.method == "POST":
         name = company.name
         services.company_delete(actor=request.user, company=company)

@@ -8,7 +8,7 @@ with ``acting_as_company_admin=True``: the company always keeps one administrate
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,15 +19,17 @@ from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.models import Company, CompanyRole
 from comptoir.companies.views import invite_message, revoke_and_say
 from comptoir.core.errors import ServiceError
-from comptoir.tenancy.permissions import company_member_required
+from comptoir.tenancy.permissions import (
+    company_member_required,
+    require_company_administrateur_context,
+)
 
 USERS_PAGE = "assignments:company_users"
 
 
-def _own_company(request) -> Company:
+def _own_company(request: HttpRequest) -> Company:
     """The company of the context, when the user is one of its administrateurs (else 403)."""
-    if request.tenant.company_role != CompanyRole.ADMINISTRATEUR:
-        raise PermissionDenied
+    require_company_administrateur_context(request)
     return request.tenant.company
 
 

@@ -4,21 +4,18 @@
   ("Renvoyer");
 - company users see the send history of their own company's documents, read only: they
   never resend (403), and never see another company's deliveries (404, by the selectors).
+
+The resend service checks the acting user again: ``firms.permissions.require_firm_member``
+with ``FIRM_ONLY_MESSAGE``.
 """
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from comptoir.core.errors import Forbidden
 from comptoir.tenancy.contexts import TenantContext
-from comptoir.tenancy.permissions import is_firm_member
+
+# The refusal of ``firms.permissions.require_firm_member`` for the resend service.
+FIRM_ONLY_MESSAGE = gettext_lazy("Only the firm's users can send a document again.")
 
 
 def can_resend(context: TenantContext | None) -> bool:
     return context is not None and context.is_firm
-
-
-def require_firm_member(actor, firm_id) -> None:
-    if not is_firm_member(actor, firm_id):
-        raise Forbidden(
-            _("Only the firm's users can send a document again."), code="firm_member_only"
-        )

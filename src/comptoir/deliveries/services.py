@@ -21,6 +21,8 @@ are now empty) and ends it ``cancelled`` instead of planning another try.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +31,12 @@ from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict
 from comptoir.deliveries.models import ACTIVE_STATUSES, Delivery, DeliveryStatus
 from comptoir.deliveries.outbox import build_delivery, enqueue_on_commit, routable
-from comptoir.deliveries.permissions import require_firm_member
+from comptoir.deliveries.permissions import FIRM_ONLY_MESSAGE
 from comptoir.deliveries.routing import destinations_for_assignment
+from comptoir.firms.permissions import require_firm_member
+
+if TYPE_CHECKING:
+    from comptoir.accounts.models import User
 
 
 def _still_connected(delivery: Delivery):
@@ -65,9 +71,9 @@ def _still_connected(delivery: Delivery):
     return assignment
 
 
-def delivery_resend(*, actor, delivery: Delivery) -> Delivery:
+def delivery_resend(*, actor: User | None, delivery: Delivery) -> Delivery:
     """Send a finished delivery again, as a new delivery linked to it (see the module)."""
-    require_firm_member(actor, delivery.firm_id)
+    require_firm_member(actor, delivery.firm_id, message=FIRM_ONLY_MESSAGE)
     with transaction.atomic():
         # Serialise concurrent clicks on the same row (PostgreSQL; SQLite serialises writers).
         status = (

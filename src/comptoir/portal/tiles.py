@@ -86,12 +86,13 @@ def company_tile_installations(*, context) -> QuerySet[Installation]:
     return _company_tile_filter(context=context).select_related("app")
 
 
-def may_see_installation(context, installation) -> bool:
+def can_open_tile(context: TenantContext | None, installation: Installation) -> bool:
     """May the user of ``context`` see this installation's tile and open it?
 
     Only redirect apps are tiles. In a firm context: the firm's own installations whose
     audience includes the firm. In a company context: apps whose audience includes companies
-    and that the company user was given (``company_user_may_see``).
+    and that the company user was given: the app is assigned to the company and enabled, and
+    the user has an access (given by hand or by a role grant); one query.
     """
     if context is None or installation.firm_id != context.firm.pk:
         return False
@@ -102,15 +103,6 @@ def may_see_installation(context, installation) -> bool:
         return app.audience in FIRM_AUDIENCES
     if app.audience not in COMPANY_AUDIENCES:
         return False
-    return company_user_may_see(context, installation)
-
-
-def company_user_may_see(context: TenantContext, installation: Installation) -> bool:
-    """Whether a company user was given this installation (one query).
-
-    Access for company users is granted by the assignments: the app is assigned to the
-    company and enabled, and the user has an access (given by hand or by a role grant).
-    """
     return company_tile_installations(context=context).filter(pk=installation.pk).exists()
 
 
@@ -153,7 +145,7 @@ def installation_for_open(*, context, pk) -> Installation:
         .select_related("app")
         .first()
     )
-    if installation is None or not may_see_installation(context, installation):
+    if installation is None or not can_open_tile(context, installation):
         raise Http404
     return installation
 
@@ -163,7 +155,7 @@ def app_logo_get(*, context, app_id) -> App:
 
     Firm context: the catalogue's apps (the Store shows them to the firm; their logos are the
     platform's, the same for every firm) and the firm's own custom apps. Company context: only
-    an app behind a tile the user may open (``may_see_installation``, the launcher's rule), so
+    an app behind a tile the user may open (``can_open_tile``, the launcher's rule), so
     a company user learns nothing of the firm's other apps, custom or not. No context: 404.
     """
     if context is None:
@@ -184,7 +176,7 @@ def app_logo_get(*, context, app_id) -> App:
             .first()
         )
         app = None
-        if installation is not None and may_see_installation(context, installation):
+        if installation is not None and can_open_tile(context, installation):
             app = installation.app
     if app is None or not app.has_logo:
         raise Http404

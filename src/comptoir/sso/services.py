@@ -29,6 +29,7 @@ from comptoir.core.crypto import decrypt_str, encrypt_str
 from comptoir.core.errors import Forbidden, ValidationFailed
 from comptoir.deliveries import netguard
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
+from comptoir.firms.permissions import require_firm_admin
 from comptoir.sso.models import (
     ENTRA_ISSUER,
     GOOGLE_ISSUER,
@@ -46,14 +47,6 @@ DEFAULT_NAMES: dict[str, str] = {
     ProviderKind.GOOGLE.value: "Google",
     ProviderKind.OIDC.value: "",
 }
-
-
-def _require_admin(actor: User | None, firm: Firm) -> None:
-    if (
-        actor is None
-        or not FirmMembership.objects.filter(firm=firm, user=actor, role=FirmRole.ADMIN).exists()
-    ):
-        raise Forbidden()
 
 
 def clean_domains(raw: str | list[str]) -> list[str]:
@@ -153,7 +146,7 @@ def identity_provider_save(
     """Connect or change the firm's identity provider. An empty ``client_secret`` keeps the
     stored one. Making SSO mandatory needs one successful sign-in through this exact
     connection first, so that a typo cannot lock the firm's staff out."""
-    _require_admin(actor, firm)
+    require_firm_admin(actor, firm, code=Forbidden.code)  # the default refusal
     existing = FirmIdentityProvider.objects.select_for_update().filter(firm=firm).first()
     if kind not in ProviderKind.values:
         raise ValidationFailed(_("Choose a kind of provider."), code="bad_kind", field="kind")
@@ -309,7 +302,7 @@ def identity_provider_remove(*, actor: User | None, firm: Firm) -> None:
     """Disconnect: the button goes, and the links between logins and this provider too."""
     from allauth.socialaccount.models import SocialAccount, SocialApp
 
-    _require_admin(actor, firm)
+    require_firm_admin(actor, firm, code=Forbidden.code)  # the default refusal
     idp = FirmIdentityProvider.objects.filter(firm=firm).first()
     if idp is None:
         return

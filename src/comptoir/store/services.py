@@ -16,9 +16,10 @@ from comptoir.companies.roles import clean_company_roles
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
 from comptoir.core.ids import parse_ids
+from comptoir.firms.permissions import require_firm_admin
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
-from comptoir.store.permissions import require_firm_admin
+from comptoir.store.permissions import ADMIN_ONLY_MESSAGE
 from comptoir.store.removal import compute_impact, run_removal_steps
 from comptoir.store.schema import FIRM, changed_keys, validate_settings
 from comptoir.store.urls_safety import validate_tile_url
@@ -38,7 +39,7 @@ def _next_position(firm) -> int:
 
 def installation_add(*, actor, firm, app: App, settings: dict | None = None) -> Installation:
     """Put a Store app in the firm's space, with its firm-level settings when it has some."""
-    require_firm_admin(actor, firm)
+    require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     if app.owner_firm_id not in (None, firm.pk):
         raise NotFound(code="app_not_found")
     if not app.is_active:
@@ -81,7 +82,7 @@ def installation_update_settings(
     *, actor, installation: Installation, settings: dict | None
 ) -> Installation:
     """Change firm-level settings: keys left out keep their value, an empty secret too."""
-    require_firm_admin(actor, installation.firm)
+    require_firm_admin(actor, installation.firm, message=ADMIN_ONLY_MESSAGE)
     app = installation.app
     before = dict(installation.settings or {})
     after = validate_settings(app, FIRM, settings or {}, before)
@@ -109,7 +110,7 @@ def installation_remove(*, actor, installation: Installation) -> dict[str, Any]:
     its installation (it belongs to nobody else).
     """
     firm = installation.firm
-    require_firm_admin(actor, firm)
+    require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     app = installation.app
     with transaction.atomic():
         impact = compute_impact(installation)
@@ -214,7 +215,7 @@ def custom_app_create(
     roles=(),
 ) -> Installation:
     """ "Ajouter une application": a redirect app of the firm's own, installed at once."""
-    require_firm_admin(actor, firm)
+    require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     name = _clean_name(name)
     launch_url = validate_tile_url(url, field="url")
     description = _clean_description(description)
@@ -272,7 +273,7 @@ def custom_app_update(
 ) -> Installation:
     """Change a custom app's name, address, description, audience or logo."""
     firm = installation.firm
-    require_firm_admin(actor, firm)
+    require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     app = installation.app
     if app.owner_firm_id != firm.pk:
         raise ValidationFailed(
@@ -329,7 +330,7 @@ def installation_update(
 
     Both parts are saved together or not at all (a refused setting keeps the new name out).
     """
-    require_firm_admin(actor, installation.firm)
+    require_firm_admin(actor, installation.firm, message=ADMIN_ONLY_MESSAGE)
     if custom and not installation.app.is_custom:
         raise ValidationFailed(
             _("Name, address and description can only be changed for your own applications."),
@@ -349,7 +350,7 @@ def installation_update(
 
 def tile_reorder(*, actor, firm, installation_ids: list) -> list[int]:
     """Put the listed installations first, in that order; the others keep theirs after them."""
-    require_firm_admin(actor, firm)
+    require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     ids = parse_ids(installation_ids)
     if ids is None:
         raise ValidationFailed(
@@ -388,7 +389,7 @@ def tile_reorder(*, actor, firm, installation_ids: list) -> list[int]:
 def tile_move(*, actor, installation: Installation, offset: int) -> list[int]:
     """Move a redirect app one place up (-1) or down (+1) among the firm's tiles."""
     firm = installation.firm
-    require_firm_admin(actor, firm)
+    require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     rows = list(
         Installation.objects.filter(firm=firm)
         .order_by("position", "id")

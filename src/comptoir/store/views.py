@@ -21,7 +21,7 @@ from comptoir.store.schema import firm_fields, schema_fields
 from comptoir.tenancy.permissions import (
     firm_admin_required,
     firm_member_required,
-    require_firm_admin,
+    require_firm_admin_context,
 )
 
 RESULTS_TARGET = "store-results"
@@ -174,7 +174,7 @@ def install(request, slug):
     """The add button: add the app, asking for its firm-level settings when it has some."""
     context = request.tenant
     app = selectors.app_get(context=context, slug=slug)
-    require_firm_admin(request)
+    require_firm_admin_context(request)
     if app.installation_id is not None:
         messages.info(request, _("“%(app)s” is already in your space.") % {"app": app.name})
         return redirect("store:index")
@@ -193,7 +193,7 @@ def install(request, slug):
 def installation_edit(request, pk):
     """Edit the firm-level settings, or a custom app's name, address, logo."""
     installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
-    require_firm_admin(request)
+    require_firm_admin_context(request)
     app = installation.app
     if app.is_custom:
         form = CustomAppEditForm(
@@ -227,7 +227,7 @@ def installation_edit(request, pk):
 def installation_remove(request, pk):
     """Remove an app, after a warning that says what goes with it."""
     installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
-    require_firm_admin(request)
+    require_firm_admin_context(request)
     if request.method == "POST":
         name = installation.app.name
         try:
@@ -267,7 +267,7 @@ def custom_app_create(request):
 def tile_move(request, pk):
     """Move a tile one place up or down (the firm's home page shows tiles in this order)."""
     installation = selectors.installation_get(firm=request.tenant.firm, pk=pk)
-    require_firm_admin(request)
+    require_firm_admin_context(request)
     offset = -1 if request.POST.get("direction") == "up" else 1
     try:
         services.tile_move(actor=request.user, installation=installation, offset=offset)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
+from comptoir.companies.models import CompanyRole
 from comptoir.core.ids import require_id
 
 if TYPE_CHECKING:
@@ -49,6 +50,11 @@ class TenantContext:
     @property
     def is_firm_admin(self) -> bool:
         return self.firm_membership is not None and self.firm_membership.is_admin
+
+    @property
+    def is_company_administrateur(self) -> bool:
+        """An administrateur of the context's company (``companies.permissions``' rule)."""
+        return self.company_role == CompanyRole.ADMINISTRATEUR
 
     @property
     def company(self) -> "Company | None":

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
 from comptoir.assignments.permissions import (
+    FIRM_ONLY_MESSAGE,
     require_access_manager,
-    require_firm_member,
     require_gives_tiles,
     require_redirect_for_companies,
 )
@@ -42,6 +42,7 @@ from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.roles import clean_company_roles
 from comptoir.core.errors import NotFound, ValidationFailed
 from comptoir.core.ids import parse_ids
+from comptoir.firms.permissions import require_firm_member
 
 ALL = "all"
 CHOSEN_COMPANIES_MAX = 500
@@ -91,7 +92,7 @@ def role_grant_create(
     application", then the roles) — unless ``assign_missing`` is False, in which case "all"
     means every company that has the app, now or later.
     """
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     app = installation.app
     require_redirect_for_companies(app, _("“Customise the client portal”"))
     roles = clean_company_roles(roles, required=True)
@@ -182,7 +183,7 @@ def _missing_assignments_exist(installation, chosen: list[int] | None) -> bool:
 def role_grant_stop(*, actor, grant: RoleGrant) -> None:
     """Stop giving the app to users who join later; the accesses already given stay."""
     installation = grant.installation
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     if not grant.include_future_users:
         return
     with transaction.atomic():

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
-from comptoir.assignments.permissions import require_assignable, require_firm_member
+from comptoir.assignments.permissions import FIRM_ONLY_MESSAGE, require_assignable
 from comptoir.assignments.removal import cancel_connection_deliveries
 from comptoir.assignments.services._common import BATCH_SIZE, grant_living_rules, ids_detail
 from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
+from comptoir.firms.permissions import require_firm_member
 from comptoir.store.schema import (
     COMPANY,
     SECRET_MARKER,
@@ -222,7 +223,7 @@ def assignments_upsert(
     All or nothing: any invalid entry raises ``ValidationFailed`` (``details`` lists every
     problem) and nothing is written. A bounded number of queries whatever the entry count.
     """
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     require_assignable(installation.app)
     with transaction.atomic():
         planned, errors = assignments_plan(
@@ -308,7 +309,7 @@ def assignment_create(
     *, actor, installation, company, settings: dict | None = None, enabled: bool = True
 ) -> CompanyAssignment:
     """Give the app to one client company, with that company's settings (the connection)."""
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     app = installation.app
     require_assignable(app)
     _require_same_firm(installation, company)
@@ -360,7 +361,7 @@ def assignment_update(
 ) -> CompanyAssignment:
     """Change one company's settings (keys left out keep their value) or its enabled flag."""
     installation = assignment.installation
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     app = installation.app
     company = assignment.company
     changes: dict[str, Any] = {}
@@ -403,7 +404,7 @@ def assignment_unassign(*, actor, assignment: CompanyAssignment) -> dict[str, in
     for this very company go too: assigning the app again starts clean.
     """
     installation = assignment.installation
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     app = installation.app
     company = assignment.company
     with transaction.atomic():

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import AssignmentImport
-from comptoir.assignments.permissions import require_assignable, require_firm_member
+from comptoir.assignments.permissions import FIRM_ONLY_MESSAGE, require_assignable
 from comptoir.core.errors import Conflict, TooLarge, ValidationFailed
+from comptoir.firms.permissions import require_firm_member
 
 KEEP_UPLOADS = timedelta(days=1)
 FILENAME_MAX = 255
@@ -127,7 +128,7 @@ def _reject(check) -> ImportRejected:
 
 def assignment_import_store(*, actor, installation, data: bytes, filename: str) -> AssignmentImport:
     """Keep the file for its preview page (and purge uploads older than a day)."""
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     require_assignable(installation.app)
     with transaction.atomic():
         AssignmentImport.objects.filter(created_at__lt=timezone.now() - KEEP_UPLOADS).delete()
@@ -162,7 +163,7 @@ def assignment_import_apply(
     """
     from comptoir.assignments.services.companies import apply_plan
 
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     require_assignable(installation.app)
     with transaction.atomic():
         if stored is not None:

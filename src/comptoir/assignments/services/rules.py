@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import AssignAllRule, CompanyAssignment
-from comptoir.assignments.permissions import require_firm_member, require_redirect_for_companies
+from comptoir.assignments.permissions import FIRM_ONLY_MESSAGE, require_redirect_for_companies
 from comptoir.assignments.services._common import (
     BATCH_SIZE,
     assignment_ids_if_living_rules,
@@ -21,6 +21,7 @@ from comptoir.assignments.services._common import (
 )
 from comptoir.audit.services import audit_record
 from comptoir.core.errors import ValidationFailed
+from comptoir.firms.permissions import require_firm_member
 from comptoir.store.schema import COMPANY, validate_settings
 
 
@@ -30,7 +31,7 @@ def assign_all(*, actor, installation, include_future_companies: bool) -> dict[s
     With ``include_future_companies`` the rule stays and companies created later get the app
     at creation; without, an earlier such rule stops. Disabled assignments stay disabled.
     """
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     app = installation.app
     require_redirect_for_companies(app, _("“Assign to all clients”"))
     stored = _settings_for_all(app)
@@ -96,7 +97,7 @@ def _settings_for_all(app) -> dict:
 
 def assign_all_rule_stop(*, actor, installation) -> bool:
     """Companies created from now on no longer get the app; those that have it keep it."""
-    require_firm_member(actor, installation.firm_id)
+    require_firm_member(actor, installation.firm_id, message=FIRM_ONLY_MESSAGE)
     with transaction.atomic():
         changed = AssignAllRule.objects.filter(
             installation=installation, include_future_companies=True
