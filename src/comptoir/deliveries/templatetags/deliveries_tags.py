@@ -23,7 +23,7 @@ def _histories(context, version) -> dict[int, list]:
         versions = [v for v in (context.get("versions") or []) if getattr(v, "pk", None)]
         ids = {v.pk for v in versions if v.document_id == version.document_id} | {version.pk}
         loaded = history_for_versions(ids)
-        cache = cache or {"loaded": set(), "rows": {}, "styled": False}
+        cache = cache or {"loaded": set(), "rows": {}}
         cache["loaded"] |= ids
         cache["rows"].update(loaded)
         if request is not None:
@@ -43,6 +43,4 @@ def version_history(context, version):
         next_url=reverse("documents:detail", args=[version.document_id])
         + f"#version-{version.number}",
     )
-    history["include_styles"] = not cache["styled"]
-    cache["styled"] = True
     return history

@@ -1,0 +1,73 @@
+"""The templates as files and as rendered pages: stylesheets in <head> only (through base.html's
+``{% block styles %}``), whatever page or partial needs them."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from comptoir.documents import services as document_services
+from tests.conftest import client_for
+from tests.factories import uploaded_file
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "comptoir"
+TEMPLATES = sorted(p for p in SRC.rglob("*.html") if "templates" in p.parts)
+# The standalone error pages (no base.html, no database) link theirs in their own <head>.
+STANDALONE = {"400.html", "500.html"}
+STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"")
+
+
+def test_templates_are_found():
+    assert len(TEMPLATES) > 100
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(SRC)))
+def test_a_stylesheet_is_linked_in_the_head_only(path):
+    text = path.read_text()
+    if path.name in STANDALONE:
+        head = text.split("</head>", 1)[0]
+        assert not STYLESHEET.search(text[len(head) :]), "a stylesheet after </head>"
+        return
+    outside = re.sub(r"\{% block styles %\}.*?\{% endblock %\}", "", text, flags=re.S)
+    if path.relative_to(SRC).as_posix() == "templates/base.html":
+        outside = outside.split("</head>", 1)[1]
+    assert not STYLESHEET.search(outside), (
+        "link the stylesheet in {% block styles %} of the page (base.html puts it in <head>)"
+    )
+
+
+def _links_after_head(html: str) -> list[str]:
+    _, _, body = html.partition("</head>")
+    assert body, "no </head>"
+    return STYLESHEET.findall(body)
+
+
+@pytest.fixture
+def document(company, firm_admin, media_root):
+    return document_services.document_upload(
+        actor=firm_admin, company=company, folder="achats", file=uploaded_file("facture.pdf")
+    )
+
+
+def test_pages_and_their_partials_get_their_stylesheets_in_the_head(firm_admin, company, document):
+    client = client_for(firm_admin)
+    pages = {
+        reverse("store:index"): ["store/store.css"],
+        reverse("companies:users", args=[company.pk]): ["assignments/assignments.css"],
+        reverse("documents:firm_company_documents", args=[company.pk]): ["documents/documents.css"],
+        reverse("documents:detail", args=[document.pk]): [
+            "documents/documents.css",
+            "deliveries/deliveries.css",
+        ],
+        reverse("deliveries:index"): ["deliveries/deliveries.css"],
+        reverse("firms:security"): ["firms/firms.css"],
+    }
+    for url, sheets in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        head = html.partition("</head>")[0]
+        for sheet in ["comptoir/app.css", *sheets]:
+            assert head.count(f"/static/{sheet}") == 1, (url, sheet)
+        assert _links_after_head(html) == [], url
