@@ -182,6 +182,7 @@ def _page_cases(t: OtherFirm) -> dict[str, dict]:
         "portal:logo": {"app_id": t.custom_app.pk, "version": "v1"},
         "assignments:installation": {"pk": inst},
         "assignments:add_companies": {"pk": inst},
+        "assignments:installation_export": {"pk": inst},
         "assignments:assign_all": {"pk": inst},
         "assignments:assign_all_stop": {"pk": inst},
         "assignments:import": {"pk": inst},

@@ -85,7 +85,7 @@ def test_upload_is_delivered_and_the_history_fills_in(live_server, browser, spac
     page.get_by_label("Fichier").set_input_files(
         {"name": "facture-farine.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
     )
-    page.get_by_label("Dossier", exact=True).select_option(label="Achats")
+    page.get_by_label("Répertoire", exact=True).select_option(label="Achats")
     page.get_by_role("button", name="Déposer").click()
     expect(page.get_by_role("link", name="facture-farine.pdf")).to_be_visible()
     baker.close()

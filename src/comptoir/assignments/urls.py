@@ -1,6 +1,7 @@
 from django.urls import path
 
 from comptoir.assignments import views
+from comptoir.assignments.views.export import installation_export
 
 app_name = "assignments"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     # One app of the space (⚙ on its Store row)
     path(f"{_APP}clients/", views.installation_clients, name="installation"),
     path(f"{_APP}clients/ajouter/", views.add_companies, name="add_companies"),
+    path(f"{_APP}clients/export/", installation_export, name="installation_export"),
     path(f"{_APP}tous-les-clients/", views.assign_all, name="assign_all"),
     path(f"{_APP}tous-les-clients/arreter/", views.assign_all_stop, name="assign_all_stop"),
     path(f"{_APP}importer/", views.import_upload, name="import"),

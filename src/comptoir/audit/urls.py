@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("cabinet/parametres/journal/", views.index, name="index"),
+    path("cabinet/parametres/journal/export/", views.export, name="export"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comptoir.companies import views, views_company, views_invitations
+from comptoir.companies import views, views_company, views_export, views_invitations
 
 app_name = "companies"
 
@@ -19,6 +19,7 @@ urlpatterns = [
         name="invitation_decline_mine",
     ),
     path("cabinet/clients/", views.company_list, name="list"),
+    path("cabinet/clients/export/", views_export.company_list_export, name="export"),
     path("cabinet/clients/ajouter/", views.company_create, name="create"),
     path("cabinet/clients/<id:pk>/", views.company_detail, name="detail"),
     path("cabinet/clients/<id:pk>/supprimer/", views.company_delete, name="delete"),
