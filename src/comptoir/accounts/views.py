@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from comptoir.accounts import selectors, services
 from comptoir.accounts.forms import ProfileForm, TokenForm
 from comptoir.core.errors import NotFound
+from comptoir.firms.selectors import user_has_two_factor
 from comptoir.tenancy.contexts import available_contexts
 
 
@@ -62,6 +63,7 @@ def _settings_page(request, *, profile_form=None, token_form=None, new_key=None,
             "token_form": token_form or TokenForm(contexts=available_contexts(request.user)),
             "tokens": selectors.token_list(user=request.user),
             "new_key": new_key,
+            "two_factor_on": user_has_two_factor(request.user),
             "sessions": selectors.session_list(
                 user=request.user, current_key=request.session.session_key
             ),
