@@ -2,7 +2,7 @@
 and what removing the app from the space takes away."""
 
 import pytest
-from comptoir.store.removal import compute_impact
+from comptoir.store.selectors import compute_impact
 
 from comptoir.assignments import services
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess

@@ -9,7 +9,7 @@ from comptoir.core.errors import Conflict, Forbidden
 from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
 from comptoir.deliveries.services import delivery_resend
-from comptoir.store.removal import compute_impact
+from comptoir.store.selectors import compute_impact
 from comptoir.store.services import installation_remove
 from tests.deliveries.connections import (
     connect,

@@ -6,10 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from comptoir.assignments import hooks as assignments_hooks
 from comptoir.audit.models import AuditEvent
 from comptoir.core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
+from comptoir.deliveries import hooks as deliveries_hooks
 from comptoir.firms.models import FirmMembership
-from comptoir.store import removal, services
+from comptoir.store import selectors, services
 from comptoir.store.models import App, Installation, LaunchEvent
 from comptoir.store.schema import SECRET_MARKER, reveal_settings
 from comptoir.tenancy.contexts import TenantContext
@@ -156,8 +158,8 @@ def test_bad_settings_leave_the_installation_unchanged(firm, firm_admin, automat
 
 
 @pytest.fixture
-def counting_step(firm):
-    """A removal step as later apps register them: counts real rows, records its calls."""
+def counting_step(firm, monkeypatch):
+    """The deliveries' removal hooks replaced by ones that count real rows and record calls."""
     calls = []
 
     def impact(installation):
@@ -168,9 +170,9 @@ def counting_step(firm):
         calls.append((actor, installation.pk))
         return {"cancelled": 1}
 
-    removal.register(removal.RemovalStep(name="test-step", order=5, impact=impact, cancel=cancel))
-    yield calls
-    removal.unregister("test-step")
+    monkeypatch.setattr(deliveries_hooks, "installation_removal_impact", impact)
+    monkeypatch.setattr(deliveries_hooks, "installation_removing", cancel)
+    return calls
 
 
 def test_removal_runs_the_steps_audits_the_impact_and_keeps_launches(
@@ -186,7 +188,7 @@ def test_removal_runs_the_steps_audits_the_impact_and_keeps_launches(
     assert not Installation.objects.filter(pk=pk).exists()
     event = last_event(firm, "installation.remove")
     assert event.details["impact"] == impact
-    assert event.details["cancelled"]["test-step"] == {"cancelled": 1}
+    assert event.details["cancelled"]["deliveries"] == {"cancelled": 1}
     launch.refresh_from_db()
     assert launch.installation is None and launch.app_name == installation.app.name
 
@@ -210,33 +212,21 @@ def test_a_collaborator_cannot_remove(firm, firm_collaborator, installation):
     assert Installation.objects.filter(pk=installation.pk).exists()
 
 
-def test_a_failing_step_removes_nothing(firm, firm_admin, installation):
+def test_a_failing_step_removes_nothing(firm, firm_admin, installation, monkeypatch):
     def cancel(*, actor, installation):
         raise RuntimeError("boom")
 
-    removal.register(
-        removal.RemovalStep(name="failing", order=1, impact=lambda i: {}, cancel=cancel)
-    )
-    try:
-        with pytest.raises(RuntimeError):
-            services.installation_remove(actor=firm_admin, installation=installation)
-    finally:
-        removal.unregister("failing")
+    monkeypatch.setattr(assignments_hooks, "installation_removing", cancel)
+    with pytest.raises(RuntimeError):
+        services.installation_remove(actor=firm_admin, installation=installation)
     assert Installation.objects.filter(pk=installation.pk).exists()
     assert not AuditEvent.objects.filter(action="installation.remove").exists()
 
 
-def test_an_unknown_impact_key_is_a_programming_error(installation):
-    removal.register(
-        removal.RemovalStep(
-            name="odd", order=1, impact=lambda i: {"apples": 1}, cancel=lambda **kw: None
-        )
-    )
-    try:
-        with pytest.raises(ValueError, match="apples"):
-            removal.compute_impact(installation)
-    finally:
-        removal.unregister("odd")
+def test_an_unknown_impact_key_is_a_programming_error(installation, monkeypatch):
+    monkeypatch.setattr(assignments_hooks, "installation_removal_impact", lambda i: {"apples": 1})
+    with pytest.raises(ValueError, match="apples"):
+        selectors.compute_impact(installation)
 
 
 # --- custom apps -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the banner of their own session. The answer is the same in both cases (``invited
 so that a firm learns nothing about another firm's users, not even that a login exists.
 
 A new membership never becomes the user's default context by itself (see
-``tenancy.contexts.pin_default_context``). Invitations expire, can be revoked by the firm and
+``tenancy.hooks.user_joining``). Invitations expire, can be revoked by the firm and
 declined by the invitee; each step is audited.
 """
 
@@ -27,6 +27,7 @@ from comptoir.accounts.services import (
     normalize_email,
 )
 from comptoir.accounts.tasks import send_access_notice
+from comptoir.assignments import hooks as assignments_hooks
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.roles import clean_company_role
@@ -34,7 +35,7 @@ from comptoir.core.errors import Conflict, NotFound
 from comptoir.core.request_context import carried
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
 from comptoir.firms.permissions import is_firm_member
-from comptoir.tenancy.contexts import pin_default_context
+from comptoir.tenancy import hooks as tenancy_hooks
 
 
 class MemberStatus:
@@ -139,9 +140,7 @@ def _add_at_once(
 
 def _join(*, user: User, company: Company, role: str, actor: User | None) -> CompanyMembership:
     """Create the membership, the user's default context kept where it was."""
-    from comptoir.assignments.services import apply_role_grants_to_member
-
-    pin_default_context(user)
+    tenancy_hooks.user_joining(user)
     try:
         with transaction.atomic():
             membership = CompanyMembership.objects.create(
@@ -150,12 +149,12 @@ def _join(*, user: User, company: Company, role: str, actor: User | None) -> Com
     except IntegrityError:  # the same person joined at the same moment by another way
         return CompanyMembership.objects.get(company=company, user=user)
     # Role rules ("Personnaliser le portail client") that include users added later.
-    apply_role_grants_to_member(membership=membership, actor=actor)
+    assignments_hooks.member_joined(actor=actor, membership=membership)
     return membership
 
 
 def _join_firm(*, user: User, firm: Firm, role: str) -> None:
-    pin_default_context(user)
+    tenancy_hooks.user_joining(user)
     FirmMembership.objects.get_or_create(firm=firm, user=user, defaults={"role": role})
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
 from comptoir.accounts.services import invitation_cancel_pending
+from comptoir.assignments import hooks as assignments_hooks
 from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.permissions import (
@@ -17,6 +18,7 @@ from comptoir.companies.roles import clean_company_role
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, ValidationFailed
+from comptoir.documents import hooks as documents_hooks
 
 NAME_MAX = 200
 
@@ -124,9 +126,7 @@ def company_create(
             details={"siret": siret_value or ""},
         )
         # Apps assigned "to all clients, including later ones" reach the new company now.
-        from comptoir.assignments.services import apply_rules_to_new_company
-
-        apply_rules_to_new_company(company=company, actor=actor)
+        assignments_hooks.company_created(actor=actor, company=company)
     return company
 
 
@@ -174,9 +174,7 @@ def company_update(
 def company_delete(*, actor, company: Company) -> None:
     """Delete the company with everything of it: users' memberships, app assignments, documents
     (their stored files too, once the deletion commits) and their send history."""
-    from comptoir.documents.services import company_files_delete_on_commit
-
-    files = company_files_delete_on_commit(company=company)
+    files = documents_hooks.company_deleting(company=company)
     audit_record(
         firm=company.firm,
         actor=actor,
@@ -248,10 +246,8 @@ def company_member_change_role(
         target=membership.company,
         details={"email": membership.user.email, "before": before, "after": role},
     )
-    # Accesses given by role follow the new role (assignments.services.access).
-    from comptoir.assignments.services import apply_role_grants_to_member
-
-    apply_role_grants_to_member(membership=membership, actor=actor)
+    # Accesses given by role follow the new role.
+    assignments_hooks.member_role_changed(actor=actor, membership=membership)
     return membership
 
 
@@ -275,8 +271,6 @@ def company_member_remove(
         target=membership.company,
         details={"email": membership.user.email, "role": membership.role},
     )
-    # The apps the user saw in this company go with them (assignments.services.access).
-    from comptoir.assignments.services import revoke_member_accesses
-
-    revoke_member_accesses(membership=membership, actor=actor)
+    # The apps the user saw in this company go with them.
+    assignments_hooks.member_removing(actor=actor, membership=membership)
     membership.delete()

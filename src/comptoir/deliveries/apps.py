@@ -6,10 +6,6 @@ class DeliveriesConfig(AppConfig):
     label = "deliveries"
 
     def ready(self) -> None:
-        from comptoir.deliveries.removal import register_removal_steps
-
-        register_removal_steps()
-
         from comptoir.deliveries.settings_checks import check_destination_settings
         from comptoir.store.schema import register_destination_check
 

@@ -7,11 +7,12 @@
   The destination is read again from the current settings, so a corrected address or URL is
   used. Refused (409) while the delivery or an earlier resend of it is still on its way, and
   when the app is no longer connected to the company or no longer sends that folder there.
-- :func:`deliveries_cancel_for_assignment` — called by ``assignment_unassign`` (through
-  ``assignments.removal.cancel_connection_deliveries``) when an app is taken back from one
-  company; :func:`deliveries_cancel_for_installation` — the Store's removal step when an app
-  leaves the firm's space. Both cancel only ``pending`` deliveries, inside the caller's
-  transaction, and return how many; the caller's audit event records that count.
+- :func:`deliveries_cancel_for_assignment` — when an app is taken back from one company
+  (``assignment_unassign``, through ``deliveries.hooks.assignment_removing``);
+  :func:`deliveries_cancel_for_installation` — when an app leaves the firm's space
+  (``installation_remove``, through ``deliveries.hooks.installation_removing``). Both cancel
+  only ``pending`` deliveries, inside the caller's transaction, and return how many; the
+  caller's audit event records that count.
 
 The race, and why it is fine: a delivery already ``sending`` when its connection goes is not
 cancelled — its attempt runs to its end. If the partner took it, it is ``sent`` (it really
@@ -155,18 +156,16 @@ def _cancel_pending(deliveries, reason: str) -> int:
         )
 
 
-def deliveries_cancel_for_assignment(*, actor, assignment) -> int:
+def deliveries_cancel_for_assignment(*, assignment) -> int:
     """Cancel the pending deliveries of one connection (the app taken back from a company)."""
-    del actor  # the unassignment's audit event names who did it, with this count
     return _cancel_pending(
         Delivery.objects.filter(assignment=assignment),
         _("Cancelled: the application was taken back from this company."),
     )
 
 
-def deliveries_cancel_for_installation(*, actor, installation) -> int:
-    """Cancel the pending deliveries of an app leaving the firm's space (removal step)."""
-    del actor  # the removal's audit event names who did it, with this count
+def deliveries_cancel_for_installation(*, installation) -> int:
+    """Cancel the pending deliveries of an app leaving the firm's space."""
     return _cancel_pending(
         Delivery.objects.filter(installation=installation),
         _("Cancelled: the application was removed from the firm's space."),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict, NotFound, TooLarge, ValidationFailed
-from comptoir.deliveries import outbox
+from comptoir.deliveries import hooks as deliveries_hooks
 from comptoir.documents.files import FileFacts, inspect_file, sanitize_filename
 from comptoir.documents.folders import (
     FOLDER_KEYS,
@@ -271,7 +271,7 @@ def document_upload(
                     **_version_details(version),
                 },
             )
-            outbox.plan_deliveries_for_version(version=version)
+            deliveries_hooks.version_created(version=version)
     except BaseException:
         _discard_stored_file(version)
         raise
@@ -301,7 +301,7 @@ def document_version_add(*, actor, document: Document, file) -> DocumentVersion:
                 target=locked,
                 details={"company": locked.company_id, **_version_details(version)},
             )
-            outbox.plan_deliveries_for_version(version=version)
+            deliveries_hooks.version_created(version=version)
     except IntegrityError:
         _discard_stored_file(version)
         raise Conflict(

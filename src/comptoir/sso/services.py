@@ -37,7 +37,7 @@ from comptoir.sso.models import (
     ProviderKind,
     SsoDomain,
 )
-from comptoir.tenancy.contexts import pin_default_context
+from comptoir.tenancy import hooks as tenancy_hooks
 
 OIDC_PROVIDER = "openid_connect"
 MAX_DOMAINS = 20
@@ -356,7 +356,7 @@ def sso_member_create(
     """A first sign-in from a verified domain: a new login, collaborator of that firm only."""
     email = normalize_email(email)
     user = User.objects.create_user(email=email, full_name=(full_name or "").strip()[:150])
-    pin_default_context(user)
+    tenancy_hooks.user_joining(user)
     FirmMembership.objects.create(
         firm=identity_provider.firm, user=user, role=FirmRole.COLLABORATOR
     )

@@ -6,7 +6,9 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from comptoir.assignments import hooks as assignments_hooks
 from comptoir.core.ids import require_id
+from comptoir.deliveries import hooks as deliveries_hooks
 from comptoir.store.models import (
     App,
     AppType,
@@ -14,7 +16,6 @@ from comptoir.store.models import (
     Installation,
 )
 from comptoir.store.permissions import can_manage_store
-from comptoir.store.removal import compute_impact
 
 # Texts that lists never show ("En savoir plus" does): left out of list queries.
 _HEAVY_FIELDS = ("long_description", "business_model", "logo_svg")
@@ -173,6 +174,27 @@ def installation_get(*, firm, pk) -> Installation:
     if installation is None:
         raise Http404
     return installation
+
+
+IMPACT_KEYS = ("companies", "users", "connections", "pending_deliveries")
+
+
+def compute_impact(installation: Installation) -> dict[str, int]:
+    """What removing the app takes away, as the apps above the Store count it (their hooks).
+
+    Each count is one of ``IMPACT_KEYS``, 0 where nothing counts it; a bounded number of
+    queries (one per hook).
+    """
+    totals = dict.fromkeys(IMPACT_KEYS, 0)
+    for counts in (
+        assignments_hooks.installation_removal_impact(installation),
+        deliveries_hooks.installation_removal_impact(installation),
+    ):
+        for key, value in counts.items():
+            if key not in totals:
+                raise ValueError(f"removal impact {key!r} is not one of {IMPACT_KEYS}")
+            totals[key] += int(value)
+    return totals
 
 
 def removal_impact(*, firm, installation: Installation) -> dict[str, int]:

@@ -11,17 +11,19 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from comptoir.assignments import hooks as assignments_hooks
 from comptoir.audit.services import audit_record
 from comptoir.companies.roles import clean_company_roles
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
 from comptoir.core.ids import parse_ids
+from comptoir.deliveries import hooks as deliveries_hooks
 from comptoir.firms.permissions import require_firm_admin
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
 from comptoir.store.permissions import ADMIN_ONLY_MESSAGE
-from comptoir.store.removal import compute_impact, run_removal_steps
 from comptoir.store.schema import FIRM, changed_keys, validate_settings
+from comptoir.store.selectors import compute_impact
 from comptoir.store.urls_safety import validate_tile_url
 
 CUSTOM_SLUG_PREFIX = "perso-"
@@ -105,16 +107,24 @@ def installation_update_settings(
 def installation_remove(*, actor, installation: Installation) -> dict[str, Any]:
     """Remove the app for the firm and all its clients; returns what was taken away.
 
-    The removal steps (store/removal.py) cancel assignments, user accesses, connections and
-    pending deliveries first; send history and launches stay. A custom app is retired with
-    its installation (it belongs to nobody else).
+    What hangs below the installation goes first, in this order: the pending deliveries
+    (``deliveries.hooks``), then the connections, assignments, user accesses, role grants and
+    rules (``assignments.hooks``); send history and launches stay. A custom app is retired
+    with its installation (it belongs to nobody else).
     """
     firm = installation.firm
     require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     app = installation.app
     with transaction.atomic():
         impact = compute_impact(installation)
-        cancelled = run_removal_steps(actor=actor, installation=installation)
+        cancelled = {
+            "deliveries": deliveries_hooks.installation_removing(
+                actor=actor, installation=installation
+            ),
+            "assignments": assignments_hooks.installation_removing(
+                actor=actor, installation=installation
+            ),
+        }
         audit_record(
             firm=firm,
             actor=actor,
@@ -195,11 +205,9 @@ def custom_app_apply_options(*, actor, installation: Installation) -> None:
 
     The options are kept on the app (``App.custom_options``). Assigning to companies and
     granting to company users belong to the assignments app: this is the one place that
-    hands them over (see ``assignments.services.apply_custom_app_options``).
+    hands them over (``assignments.hooks.custom_app_created``).
     """
-    from comptoir.assignments.services import apply_custom_app_options
-
-    apply_custom_app_options(actor=actor, installation=installation)
+    assignments_hooks.custom_app_created(actor=actor, installation=installation)
 
 
 def custom_app_create(

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
 from comptoir.assignments.permissions import FIRM_ONLY_MESSAGE, require_assignable
-from comptoir.assignments.removal import cancel_connection_deliveries
 from comptoir.assignments.services._common import BATCH_SIZE, grant_living_rules, ids_detail
 from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
+from comptoir.deliveries import hooks as deliveries_hooks
 from comptoir.firms.permissions import require_firm_member
 from comptoir.store.schema import (
     COMPANY,
@@ -399,8 +399,8 @@ def assignment_update(
 def assignment_unassign(*, actor, assignment: CompanyAssignment) -> dict[str, int]:
     """Take the app back from one company: its users' accesses and its connection go.
 
-    Pending deliveries of the connection are cancelled through
-    ``removal.cancel_connection_deliveries`` (the deliveries engine's hook). Role grants made
+    Pending deliveries of the connection are cancelled first, through the deliveries' seam
+    (``deliveries.hooks.assignment_removing``). Role grants made
     for this very company go too: assigning the app again starts clean.
     """
     installation = assignment.installation
@@ -409,7 +409,7 @@ def assignment_unassign(*, actor, assignment: CompanyAssignment) -> dict[str, in
     company = assignment.company
     with transaction.atomic():
         users = UserAccess.objects.filter(assignment=assignment).count()
-        deliveries = cancel_connection_deliveries(actor=actor, assignment=assignment)
+        deliveries = deliveries_hooks.assignment_removing(assignment=assignment)
         RoleGrant.objects.filter(installation=installation, company=company).delete()
         UserAccess.objects.filter(assignment=assignment).delete()
         audit_record(
