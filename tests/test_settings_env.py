@@ -73,14 +73,14 @@ def test_demo_generates_a_secret_key_into_var_and_keeps_it(var_dir):
     assert first["SECRET_KEY"] == second["SECRET_KEY"] == key_file.read_text().strip()
     assert len(first["SECRET_KEY"]) >= 50
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert first["DEBUG"] is True
+    assert first["DEBUG"] is False  # the demo shows the product's error pages
     assert "127.0.0.1" in first["ALLOWED_HOSTS"]
 
 
-def test_debug_can_be_switched_off_in_demo(var_dir):
-    values = read_settings(clean_env(var_dir, COMPTOIR_MODE="demo", DEBUG="0"), "DEBUG")
+def test_debug_can_be_switched_on_in_demo(var_dir):
+    values = read_settings(clean_env(var_dir, COMPTOIR_MODE="demo", DEBUG="1"), "DEBUG")
 
-    assert values["DEBUG"] is False
+    assert values["DEBUG"] is True
 
 
 def test_database_defaults_to_sqlite_in_var_with_wal(var_dir):

@@ -1,7 +1,8 @@
 """Comptoir settings, read from the environment.
 
 COMPTOIR_MODE picks the defaults: ``production`` (the default: strict, needs SECRET_KEY),
-``demo`` (what ``make demo`` runs: DEBUG on, a secret key generated into var/) and ``test``.
+``demo`` (what ``make demo`` runs: a secret key generated into var/, static files served by
+WhiteNoise from the apps' folders) and ``test``.
 Every other knob is an environment variable documented in the README.
 """
 
@@ -58,7 +59,10 @@ if not SECRET_KEY:
 # derived from SECRET_KEY; set it separately to rotate SECRET_KEY without losing secrets.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 
-DEBUG = env_bool("DEBUG", MODE == "demo")
+# Off in the demo too: people trying the product see its own error pages (404, 403, 500), not
+# Django's debug page listing the URL patterns. DEBUG=1 brings the debug page back for a
+# developer; tracebacks are in the console (comptoir/ops/logs.py) either way.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PRODUCTION else "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -263,6 +267,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Without DEBUG, runserver serves no static file: in the demo WhiteNoise serves them straight
+# from the apps' static folders (no collectstatic), and sees an edited stylesheet at once.
+WHITENOISE_USE_FINDERS = MODE == "demo" or DEBUG
+WHITENOISE_AUTOREFRESH = MODE == "demo" or DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the project-wide stylesheet and images
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
