@@ -1,6 +1,8 @@
 """The templates as files and as rendered pages: stylesheets in <head> only (through base.html's
-``{% block styles %}``), whatever page or partial needs them."""
+``{% block styles %}``), whatever page or partial needs them; template tags that never query
+the database (the views read, the tags format)."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -13,8 +15,6 @@ from tests.factories import uploaded_file
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "comptoir"
 TEMPLATES = sorted(p for p in SRC.rglob("*.html") if "templates" in p.parts)
-# The standalone error pages (no base.html, no database) link theirs in their own <head>.
-STANDALONE = {"400.html", "500.html"}
 STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"")
 
 
@@ -25,13 +25,12 @@ def test_templates_are_found():
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(SRC)))
 def test_a_stylesheet_is_linked_in_the_head_only(path):
     text = path.read_text()
-    if path.name in STANDALONE:
-        head = text.split("</head>", 1)[0]
-        assert not STYLESHEET.search(text[len(head) :]), "a stylesheet after </head>"
+    if "</head>" in text:
+        # base.html, and the error pages that stand alone (no base.html, no database).
+        body = text.split("</head>", 1)[1]
+        assert not STYLESHEET.search(body), "a stylesheet after </head>"
         return
     outside = re.sub(r"\{% block styles %\}.*?\{% endblock %\}", "", text, flags=re.S)
-    if path.relative_to(SRC).as_posix() == "templates/base.html":
-        outside = outside.split("</head>", 1)[1]
     assert not STYLESHEET.search(outside), (
         "link the stylesheet in {% block styles %} of the page (base.html puts it in <head>)"
     )
@@ -71,3 +70,36 @@ def test_pages_and_their_partials_get_their_stylesheets_in_the_head(firm_admin, 
         for sheet in ["comptoir/app.css", *sheets]:
             assert head.count(f"/static/{sheet}") == 1, (url, sheet)
         assert _links_after_head(html) == [], url
+
+
+TAG_MODULES = sorted(SRC.glob("*/templatetags/*.py"))
+# Pure functions that live in a selectors module but read nothing: they shape rows already read.
+PURE = {("comptoir.assignments.selectors", "user_app_choices")}
+
+
+@pytest.mark.parametrize("path", TAG_MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_a_template_tag_reads_nothing_from_the_database(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            assert node.attr != "objects", f"{path.name}:{node.lineno} queries a model"
+        if isinstance(node, ast.ImportFrom) and node.module:
+            last = node.module.rsplit(".", 1)[-1]
+            for alias in node.names:
+                name = alias.name
+                reads = last in {"models", "selectors", "services"} or name in {
+                    "models",
+                    "selectors",
+                    "services",
+                }
+                assert not reads or (node.module, name) in PURE, (
+                    f"{path.name}:{node.lineno} imports {node.module}.{name}: "
+                    "read in the view (or its selector) and pass the result to the template"
+                )
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                assert alias.name.rsplit(".", 1)[-1] not in {"models", "selectors", "services"}
+
+
+def test_the_tag_modules_are_found():
+    assert len(TAG_MODULES) >= 4

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from comptoir.deliveries.models import DeliveryStatus
 from comptoir.deliveries.permissions import can_resend
+from comptoir.deliveries.selectors import history_for_versions
 
 # The partial refreshes itself while a delivery is being sent or due within this delay.
 REFRESH_WINDOW = timedelta(minutes=2)
@@ -41,4 +42,21 @@ def history_context(*, version, deliveries, tenant, next_url: str) -> dict:
         ),
         "may_resend": can_resend(tenant),
         "next_url": next_url,
+    }
+
+
+def version_histories(*, versions, tenant) -> dict[int, dict]:
+    """The send history of each version a document page shows, by version id: two queries,
+    whatever the number of versions and deliveries."""
+    versions = list(versions)
+    rows = history_for_versions(v.pk for v in versions)
+    return {
+        version.pk: history_context(
+            version=version,
+            deliveries=rows.get(version.pk, []),
+            tenant=tenant,
+            next_url=reverse("documents:detail", args=[version.document_id])
+            + f"#version-{version.number}",
+        )
+        for version in versions
     }

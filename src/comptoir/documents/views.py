@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ServiceError
+from comptoir.deliveries import hooks as deliveries
 from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import (
@@ -166,10 +167,14 @@ def document_detail(request, pk):
     elif may_upload:
         form = VersionUploadForm()
     documents_url = _documents_url(tenant, company)
+    versions = list(selectors.version_list(document=document).order_by("-number"))
+    histories = deliveries.version_histories(versions=versions, tenant=tenant)
     context = {
         "company": company,
         "document": document,
-        "versions": list(selectors.version_list(document=document).order_by("-number")),
+        "versions": versions,
+        # Each version with its send history, read here (two queries), not by a template tag.
+        "version_rows": [(version, histories[version.pk]) for version in versions],
         "form": form,
         "may_upload": may_upload,
         "documents_url": documents_url,
