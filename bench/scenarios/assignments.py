@@ -174,8 +174,8 @@ class ImportCsv(_RolledBack):
         )
 
     def check(self, result) -> None:
-        if result["created"] != self.size:
-            raise ScenarioError(f"created {result['created']} instead of {self.size}")
+        if result.created != self.size:
+            raise ScenarioError(f"created {result.created} instead of {self.size}")
 
     def raw_write(self, cursor) -> None:
         """What the service does, the plain way: parse the CSV, validate every row (SIRET
@@ -271,8 +271,8 @@ class AssignAll(_RolledBack):
         )
 
     def check(self, result) -> None:
-        if result["created"] != self.size:
-            raise ScenarioError(f"created {result['created']} instead of {self.size}")
+        if result.created != self.size:
+            raise ScenarioError(f"created {result.created} instead of {self.size}")
 
     def raw_write(self, cursor) -> None:
         now = timezone.now()
@@ -327,8 +327,8 @@ class RoleGrantAll(_RolledBack):
         )
 
     def check(self, result) -> None:
-        if result["users_granted"] != self.expected:
-            raise ScenarioError(f"granted {result['users_granted']} instead of {self.expected}")
+        if result.users_granted != self.expected:
+            raise ScenarioError(f"granted {result.users_granted} instead of {self.expected}")
 
     def raw_write(self, cursor) -> None:
         now = timezone.now()

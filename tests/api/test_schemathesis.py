@@ -31,12 +31,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from comptoir.accounts.services import token_create
 from comptoir.assignments import selectors as assignment_selectors
 from comptoir.assignments import services as assignment_services
 from comptoir.companies.invitations import company_member_invite
 from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.documents import services as document_services
+from comptoir.tenancy.tokens import token_create
 from tests.assignments.conftest import install, make_app
 from tests.deliveries.connections import connect_https
 from tests.factories import (
@@ -156,7 +156,7 @@ def seed(firm):
             "company_id": company.pk,
             "user_id": member.pk,
             "installation_id": portal.pk,
-            "grant_id": grant["grants"][0],
+            "grant_id": grant.grants[0],
             "document_id": document.pk,
             "number": 1,
             "delivery_id": delivery.pk,

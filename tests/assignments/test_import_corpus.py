@@ -121,7 +121,7 @@ def test_scientific_notation_is_explained(corpus_firm, firm_admin, connector, ap
 
 def test_the_error_report_neutralises_formulas(corpus_firm, connector):
     case = next(c for c in CASES if c.name == "formula_payloads_in_siret")
-    from comptoir.assignments.imports import check_import
+    from comptoir.assignments.services import check_import
 
     errors = check_import(installation=connector, table=read_table(case.content, "a.csv")).errors
     report = error_report_csv(errors)

@@ -6,12 +6,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from comptoir.assignments import services
 from comptoir.assignments.imports import (
     ImportFileError,
-    check_import,
     normalize_header,
     read_table,
     safe_cell,
     template_csv,
 )
+from comptoir.assignments.services import check_import
 from comptoir.core.errors import TooLarge
 from tests.assignments.conftest import make_app
 from tests.factories import CompanyFactory

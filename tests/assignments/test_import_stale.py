@@ -16,7 +16,7 @@ from django.utils import translation
 
 from comptoir.assignments import services
 from comptoir.assignments.models import AssignmentImport, CompanyAssignment
-from comptoir.assignments.services.companies import Entry
+from comptoir.assignments.services import Entry
 from comptoir.audit.models import AuditEvent
 from tests.conftest import client_for
 from tests.factories import CompanyFactory

@@ -6,7 +6,7 @@ equal what a plain reference model, written here without the ORM, says they shou
 The reference model follows the rules written at the top of ``services/access.py``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import pytest
 from django.db import transaction
@@ -327,12 +327,14 @@ class AssignmentsMachine(RuleBasedStateMachine):
         def call():
             companies = "all" if everyone else [self.company(pk) for pk in targets]
             result.update(
-                services.role_grant_create(
-                    actor=self.admin,
-                    installation=self.installations[installation],
-                    companies=companies,
-                    roles=sorted(roles),
-                    include_future_users=future,
+                asdict(
+                    services.role_grant_create(
+                        actor=self.admin,
+                        installation=self.installations[installation],
+                        companies=companies,
+                        roles=sorted(roles),
+                        include_future_users=future,
+                    )
                 )
             )
 

@@ -5,6 +5,8 @@ assignments into several statements: the sizes compared here stay below that (Po
 no such split; ``bench/`` measures the large sizes).
 """
 
+from dataclasses import asdict
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -58,7 +60,7 @@ def test_import_validation_and_apply(size, firm, firm_admin, connector, django_a
         summary = services.assignment_import_apply(
             actor=firm_admin, installation=connector, data=content, filename="f.csv"
         )
-    assert summary["created"] == size
+    assert summary.created == size
 
 
 @pytest.mark.parametrize("size", [10, 100])
@@ -94,7 +96,7 @@ def test_assign_all(size, firm, firm_admin, redirect_installation, django_assert
         result = services.assign_all(
             actor=firm_admin, installation=redirect_installation, include_future_companies=True
         )
-    assert result["created"] == size
+    assert result.created == size
 
 
 @pytest.mark.parametrize("size", [5, 40])
@@ -108,7 +110,7 @@ def test_role_grant(size, firm, firm_admin, redirect_installation, django_assert
             roles=["collaborateur"],
             include_future_users=True,
         )
-    assert result["users_granted"] == size * 3
+    assert result.users_granted == size * 3
 
 
 # Set-based writes: one INSERT … SELECT whatever the number of companies, so the sizes may go
@@ -129,7 +131,7 @@ def test_assign_all_is_one_insert(
         result = services.assign_all(
             actor=firm_admin, installation=redirect_installation, include_future_companies=True
         )
-    assert result == {
+    assert asdict(result) == {
         "created": size - 1,
         "already_assigned": 1,
         "total": size,
@@ -156,9 +158,9 @@ def test_role_grant_is_two_inserts(
             roles=["collaborateur"],
             include_future_users=False,
         )
-    assert result["companies"] == size
-    assert result["assigned"] == size - 1
-    assert result["users_granted"] == 2 * size
+    assert result.companies == size
+    assert result.assigned == size - 1
+    assert result.users_granted == 2 * size
     assert redirect_installation.assignments.count() == size
 
 

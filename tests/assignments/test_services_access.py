@@ -2,14 +2,15 @@
 and what removing the app from the space takes away."""
 
 import pytest
-from comptoir.store.selectors import compute_impact
 
 from comptoir.assignments import services
+from comptoir.assignments.grants import AccessChange
 from comptoir.assignments.models import CompanyAssignment, RoleGrant, UserAccess
 from comptoir.audit.models import AuditEvent
 from comptoir.companies.services import company_member_change_role, company_member_remove
 from comptoir.core.errors import Forbidden, NotFound, ValidationFailed
 from comptoir.portal import tiles as portal_tiles
+from comptoir.store.selectors import compute_impact
 from comptoir.store.services import installation_remove
 from comptoir.tenancy.contexts import resolve_context
 from tests.assignments.conftest import connector_settings, install, make_app
@@ -104,11 +105,11 @@ def test_user_access_set_matches_the_ticked_apps(
         user=company_guest,
         installation_ids=[str(assigned.installation_id), second.pk],
     )
-    assert result == {"granted": sorted([assigned.installation_id, second.pk]), "revoked": []}
+    assert result == AccessChange(granted=sorted([assigned.installation_id, second.pk]), revoked=[])
     result = services.user_access_set(
         actor=firm_admin, company=company, user=company_guest, installation_ids=[second.pk]
     )
-    assert result == {"granted": [], "revoked": [assigned.installation_id]}
+    assert result == AccessChange(granted=[], revoked=[assigned.installation_id])
     assert tiles(company_guest, company) == [second.pk]
     with pytest.raises(NotFound):  # an app the company does not have
         services.user_access_set(
@@ -137,7 +138,7 @@ def test_role_grant_assigns_chosen_companies_and_their_users(
         roles=["collaborateur"],
         include_future_users=False,
     )
-    assert result["assigned"] == 2 and result["users_granted"] == 2 and result["companies"] == 2
+    assert result.assigned == 2 and result.users_granted == 2 and result.companies == 2
     assert tiles(collaborators[0], a) == [redirect_installation.pk]
     assert tiles(collaborators[1], b) == [redirect_installation.pk]
     assert tiles(guest, a) == [] and tiles(outside, c) == []
@@ -155,7 +156,7 @@ def test_role_grant_all_covers_every_company(firm, firm_admin, redirect_installa
         roles=["administrateur"],
         include_future_users=False,
     )
-    assert result["assigned"] == 3 and result["users_granted"] == 3
+    assert result.assigned == 3 and result.users_granted == 3
     assert RoleGrant.objects.get().company is None
     for user, company in zip(users, companies, strict=True):
         assert tiles(user, company) == [redirect_installation.pk]

@@ -1,5 +1,7 @@
 """Giving apps to client companies: one by one, in bulk, to all, to companies created later."""
 
+from dataclasses import asdict
+
 import pytest
 
 from comptoir.assignments import services
@@ -183,7 +185,7 @@ def test_unassign_removes_user_accesses_and_company_rules(
     assignment = CompanyAssignment.objects.get()
     assert UserAccess.objects.filter(user=company_admin).exists()
     result = services.assignment_unassign(actor=firm_admin, assignment=assignment)
-    assert result == {"users": 1, "cancelled_deliveries": 0}
+    assert asdict(result) == {"users": 1, "cancelled_deliveries": 0}
     assert not CompanyAssignment.objects.exists() and not UserAccess.objects.exists()
     assert not RoleGrant.objects.exists()
     assert "assignment.unassign" in actions(firm)
@@ -251,7 +253,7 @@ def test_assign_all_gives_every_company_and_keeps_the_rule(firm, firm_admin, red
     result = services.assign_all(
         actor=firm_admin, installation=redirect_installation, include_future_companies=True
     )
-    assert result == {
+    assert asdict(result) == {
         "created": 3,
         "already_assigned": 0,
         "total": 3,
@@ -291,7 +293,7 @@ def test_assign_all_is_idempotent_and_leaves_disabled_ones_disabled(
     result = services.assign_all(
         actor=firm_admin, installation=redirect_installation, include_future_companies=False
     )
-    assert result["created"] == 0 and result["already_assigned"] == 1
+    assert result.created == 0 and result.already_assigned == 1
     assert not CompanyAssignment.objects.get().enabled
 
 
@@ -397,7 +399,7 @@ def test_unassign_cancels_the_connections_pending_deliveries(
     delivery = Delivery.objects.get(assignment=assignment)
     assert delivery.status == "pending"
     result = services.assignment_unassign(actor=firm_admin, assignment=assignment)
-    assert result["cancelled_deliveries"] == 1
+    assert result.cancelled_deliveries == 1
     delivery.refresh_from_db()
     assert delivery.status == "cancelled" and delivery.assignment is None
     event = AuditEvent.objects.get(action="assignment.unassign")

@@ -56,7 +56,7 @@ def test_unassigning_cancels_pending_deliveries_and_keeps_the_history(
 
     result = assignment_unassign(actor=firm_admin, assignment=connection)
 
-    assert result["cancelled_deliveries"] == 1
+    assert result.cancelled_deliveries == 1
     assert statuses() == ["sent", "sending", "cancelled", "pending"]
     cancelled = Delivery.objects.get(status="cancelled")
     assert cancelled.assignment is None  # the connection is gone...

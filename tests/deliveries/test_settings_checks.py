@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from comptoir.assignments.models import CompanyAssignment
-from comptoir.assignments.services.companies import assignment_create
+from comptoir.assignments.services import assignment_create
 from comptoir.core.errors import ValidationFailed
 from comptoir.deliveries import netguard, settings_checks
 from comptoir.store import services as store_services

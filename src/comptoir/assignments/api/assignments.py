@@ -188,8 +188,8 @@ def role_grant_create(request: HttpRequest, installation_id: Id, payload: RoleGr
     if payload.companies == "all":
         companies: Any = services.ALL
     else:
-        if len(payload.companies) > services.access.CHOSEN_COMPANIES_MAX:
-            raise services.access.too_many_companies()
+        if len(payload.companies) > services.CHOSEN_COMPANIES_MAX:
+            raise services.too_many_companies()
         companies = selectors.companies_by_ids(firm=context.firm, ids=payload.companies)
     result = services.role_grant_create(
         actor=request.user,

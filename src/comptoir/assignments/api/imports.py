@@ -1,7 +1,6 @@
 """Assignments API: the CSV template and the CSV/XLSX import keyed by SIRET."""
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, Router
 from ninja.files import UploadedFile
 
@@ -54,29 +53,21 @@ def import_file(
     ``import_preview_stale`` and applies nothing when the plan changed since."""
     _context, installation = _installation(request, installation_id)
     data, filename = services.read_upload(file)
-    check = services.check_file(installation=installation, data=data, filename=filename)
-    if not check.ok:
-        raise services.ImportRejected(
-            _("Nothing was imported: the file has %(count)d error(s).")
-            % {"count": len(check.errors)},
-            details=check.errors,
-        )
-    summary = check.summary()
-    if not dry_run:
-        summary = services.assignment_import_apply(
-            actor=request.user,
-            installation=installation,
-            data=data,
-            filename=filename,
-            expected_preview=preview,
-        )
+    outcome = services.assignment_import(
+        actor=request.user,
+        installation=installation,
+        data=data,
+        filename=filename,
+        dry_run=dry_run,
+        expected_preview=preview,
+    )
     return {
         "dry_run": dry_run,
-        "created": summary["created"],
-        "updated": summary["updated"],
-        "unchanged": summary["unchanged"],
-        "rows": check.rows,
-        "columns": check.columns,
-        "extra_columns": check.extra_columns,
-        "preview": services.preview_token(check),
+        "created": outcome.summary.created,
+        "updated": outcome.summary.updated,
+        "unchanged": outcome.summary.unchanged,
+        "rows": outcome.check.rows,
+        "columns": outcome.check.columns,
+        "extra_columns": outcome.check.extra_columns,
+        "preview": outcome.check.token,
     }

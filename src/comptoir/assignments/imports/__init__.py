@@ -1,11 +1,12 @@
-"""Import company assignments from a CSV or XLSX file keyed by SIRET.
+"""Read and check the cells of an import file (CSV or XLSX keyed by SIRET); no database.
 
-``read_table`` turns the bytes into rows (encodings, delimiters, XLSX), ``check_import``
-validates every row against the firm's companies and the app's settings schema and says what
-applying would do; ``services.assignment_import_apply`` applies a clean file in one
-transaction. ``report`` makes the template and the error report.
+``read_table`` turns the bytes into rows (encodings, delimiters, XLSX), ``check_cells``
+checks the header, the SIRETs and the setting cells, every problem a ``RowError``. The
+service ``services.imports`` composes them with the companies and the plan, in one pass;
+``report`` makes the template and the error report.
 """
 
+from comptoir.assignments.imports.errors import RowError
 from comptoir.assignments.imports.reader import (
     MAX_BYTES,
     MAX_DATA_ROWS,
@@ -20,15 +21,16 @@ from comptoir.assignments.imports.report import (
     template_csv,
     template_filename,
 )
-from comptoir.assignments.imports.validate import ImportCheck, check_import, normalize_header
+from comptoir.assignments.imports.validate import Cells, check_cells, normalize_header
 
 __all__ = [
     "MAX_BYTES",
     "MAX_DATA_ROWS",
-    "ImportCheck",
+    "Cells",
     "ImportFileError",
+    "RowError",
     "Table",
-    "check_import",
+    "check_cells",
     "error_report_csv",
     "normalize_header",
     "read_table",

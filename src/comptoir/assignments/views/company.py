@@ -142,7 +142,7 @@ def company_assignment_remove(request, pk, installation_id):
         messages.success(
             request,
             _("%(company)s no longer has “%(app)s” (%(users)d user access(es) removed).")
-            % {"company": company.name, "app": installation.app.name, "users": result["users"]},
+            % {"company": company.name, "app": installation.app.name, "users": result.users},
         )
         return redirect(safe_next(request, reverse("assignments:company_apps", args=[company.pk])))
     return render(
@@ -174,7 +174,7 @@ def _user_apps_response(request, company, user, *, action_url, fallback):
             messages.error(request, str(error.message))
         result = None
     else:
-        if (result["granted"] or result["revoked"]) and not request.htmx:
+        if (result.granted or result.revoked) and not request.htmx:
             messages.success(
                 request, _("Applications of %(user)s saved.") % {"user": user.display_name}
             )

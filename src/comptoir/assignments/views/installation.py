@@ -128,10 +128,10 @@ def assign_all(request, pk):
     if form.submit(services.assign_all, actor=request.user, installation=installation):
         result = form.result
         message = _("Assigned to all clients: %(created)d more client(s), %(total)d in all.") % {
-            "created": result["created"],
-            "total": result["total"],
+            "created": result.created,
+            "total": result.total,
         }
-        if result["include_future_companies"]:
+        if result.include_future_companies:
             message += " " + _("Client companies added later will get it too.")
         messages.success(request, message)
         return redirect("assignments:installation", pk=installation.pk)
@@ -155,7 +155,7 @@ def _import_page(
 ):
     context = {
         # Sent back by "Importer": the import applies only if it still does what this shows.
-        "preview": services.preview_token(check) if check is not None and check.ok else "",
+        "preview": check.token if check is not None and check.ok else "",
         **_base_context(request, installation, "import"),
         "form": form or ImportUploadForm(),
         "columns": imports.template_columns(installation.app),
@@ -178,7 +178,8 @@ def import_upload(request, pk):
         return _import_page(request, installation, form=form, status=422)
     try:
         data, filename = services.read_upload(form.cleaned_data["file"])
-        check = services.check_file(installation=installation, data=data, filename=filename)
+        # Read only (a file that cannot be read is refused here); the preview checks the rows.
+        services.read_file(installation=installation, data=data, filename=filename)
     except ServiceError as error:
         return _import_page(
             request,
@@ -190,17 +191,17 @@ def import_upload(request, pk):
     stored = services.assignment_import_store(
         actor=request.user, installation=installation, data=data, filename=filename
     )
-    del check  # the preview page checks the file again, against the data of that moment
     return redirect("assignments:import_preview", pk=installation.pk, import_id=stored.pk)
 
 
 def _check_stored(installation, stored):
+    """The stored file checked (parsed once), or its file-level errors."""
     try:
         return services.check_file(
             installation=installation, data=bytes(stored.content), filename=stored.filename
         ), []
     except ServiceError as error:
-        return None, error.details
+        return None, [imports.RowError(**detail) for detail in error.details]
 
 
 @firm_member_required
@@ -242,7 +243,7 @@ def import_apply(request, pk, import_id):
     messages.success(
         request,
         _("Import done: %(created)d client(s) added, %(updated)d updated, %(unchanged)d unchanged.")
-        % summary,
+        % summary.as_dict(),
     )
     return redirect("assignments:installation", pk=installation.pk)
 
@@ -299,9 +300,9 @@ def portal(request, pk):
                 "companies (%(assigned)d of which just got it)."
             )
             % {
-                "users": result["users_granted"],
-                "companies": result["companies"],
-                "assigned": result["assigned"],
+                "users": result.users_granted,
+                "companies": result.companies,
+                "assigned": result.assigned,
             },
         )
         return redirect("assignments:portal", pk=installation.pk)
