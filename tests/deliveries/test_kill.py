@@ -1,5 +1,7 @@
-"""Kill test: 500 deliveries, two real workers (``comptoir db_worker``) killed with SIGKILL at
-random moments and restarted, the sweep run until nothing is pending or sending.
+"""Kill test: 500 deliveries, two real workers (``comptoir deliveries-worker``, the delivery
+loop; and on SQLite also ``comptoir db_worker`` with ``DELIVERY_SENDER=tasks``, one task per
+attempt) killed with SIGKILL at random moments and restarted, the sweep run until nothing is
+pending or sending.
 
 Afterwards every delivery is ``sent`` or ``failed``, none is lost, the attempts of each one are
 numbered without a gap, and the local HTTP sink shows that every repeat of one delivery
@@ -108,11 +110,19 @@ def shell_with_args(script: str, *args: str, env: dict):
     return shell(command, env=env)
 
 
-class Workers:
-    """Two ``comptoir db_worker`` processes, killed and restarted on demand."""
+WORKER_COMMANDS = {
+    "worker": ["deliveries-worker", "--idle", "0.05"],
+    "tasks": ["db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.05"],
+}
 
-    def __init__(self, env: dict, log_dir):
-        self.env = env
+
+class Workers:
+    """Two worker processes, killed and restarted on demand."""
+
+    def __init__(self, env: dict, log_dir, sender: str = "worker"):
+        self.env = {**env, "DELIVERY_SENDER": sender}
+        self.command = WORKER_COMMANDS[sender]
+        self.sender = sender
         self.log_dir = log_dir
         self.generation = 0
         self.processes: list[subprocess.Popen] = []
@@ -125,13 +135,12 @@ class Workers:
                 sys.executable,
                 "-m",
                 "comptoir",
-                "db_worker",
-                "--no-reload",
-                "--no-startup-delay",
-                "--interval",
-                "0.05",
-                "--worker-id",
-                f"kill-test-{self.generation}",
+                *self.command,
+                *(
+                    ["--worker-id", f"kill-test-{self.generation}"]
+                    if self.sender == "tasks"
+                    else []
+                ),
             ],
             env=self.env,
             stdout=log,
@@ -140,6 +149,9 @@ class Workers:
         )
         log.close()
         return process
+
+    def worker_id(self) -> list[str]:
+        return ["--worker-id", f"kill-test-{self.generation}"] if self.sender == "tasks" else []
 
     def __enter__(self):
         self.processes = [self.start(), self.start()]
@@ -197,7 +209,8 @@ def postgresql_env(tmp_path) -> dict:
     return clean_env(tmp_path / "var", COMPTOIR_MODE="demo", DATABASE_URL=url)
 
 
-def kill_and_recover(env: dict, sink: HttpServer, tmp_path) -> None:
+def kill_and_recover(env: dict, sink: HttpServer, tmp_path, sender: str = "worker") -> None:
+    env = {**env, "DELIVERY_SENDER": sender}
     secret = new_secret()
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
@@ -205,7 +218,7 @@ def kill_and_recover(env: dict, sink: HttpServer, tmp_path) -> None:
 
     started = time.monotonic()
     last = {}
-    with Workers(env, tmp_path) as workers:  # the seed queued 500 sends: they start at once
+    with Workers(env, tmp_path, sender) as workers:  # 500 deliveries are due: they start at once
         for n in range(KILLS):
             time.sleep(rng.uniform(0.5, 1.5))
             if n == KILLS // 2:
@@ -245,14 +258,15 @@ def kill_and_recover(env: dict, sink: HttpServer, tmp_path) -> None:
     assert abandoned >= 1, "no attempt was cut in the middle: the test proved nothing"
     assert repeats >= 1
     print(
-        f"\nkill test (seed {seed}): {len(rows)} deliveries sent in "
+        f"\nkill test, {sender} (seed {seed}): {len(rows)} deliveries sent in "
         f"{time.monotonic() - started:.1f} s, {KILLS} workers killed, {abandoned} attempts "
         f"abandoned, {repeats} repeated requests (same key)"
     )
 
 
-def test_killed_workers_lose_nothing_on_sqlite(tmp_path, sink):
-    kill_and_recover(sqlite_env(tmp_path), sink, tmp_path)
+@pytest.mark.parametrize("sender", ["worker", "tasks"])
+def test_killed_workers_lose_nothing_on_sqlite(tmp_path, sink, sender):
+    kill_and_recover(sqlite_env(tmp_path), sink, tmp_path, sender)
 
 
 @pytest.mark.skipif(

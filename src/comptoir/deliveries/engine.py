@@ -42,10 +42,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptoir.deliveries import policy
-from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+from comptoir.deliveries import policy, rows
+from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.deliveries.outbox import enqueue_on_commit
 from comptoir.deliveries.routing import destinations_for
+from comptoir.deliveries.rows import insert_attempt, load_for_attempt, update_claimed
 from comptoir.deliveries.transports import (
     FAILED,
     RETRY,
@@ -82,44 +83,9 @@ def signing_secret(value: str) -> str:
     return SECRET_PREFIX + base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
-# What one attempt reads besides the delivery itself (the app's texts and logo stay behind).
-_RELATED_FIELDS = (
-    "version__number",
-    "version__file",
-    "version__original_name",
-    "version__size",
-    "version__content_type",
-    "version__sha256",
-    "version__created_at",
-    "version__document__title",
-    "version__document__folder",
-    "installation__settings",
-    "installation__app__slug",
-    "installation__app__name",
-    "installation__app__settings_schema",
-    "installation__app__type",
-    "installation__app__transport",
-    "installation__app__accepted_folders",
-    "installation__app__accepted_file_types",
-    "installation__app__max_file_size",
-    "assignment__enabled",
-    "assignment__settings",
-    "firm__name",
-    "company__siret",
-    "company__slug",
-)
-_OWN_FIELDS = tuple(field.attname for field in Delivery._meta.concrete_fields if field.name != "id")
-
-
 def load(delivery_id: int) -> Delivery | None:
-    """The delivery with everything one attempt needs, in one query."""
-    rows = (
-        Delivery.objects.filter(pk=delivery_id)
-        .select_related("version__document", "installation__app", "assignment", "firm", "company")
-        .only(*_OWN_FIELDS, *_RELATED_FIELDS)
-        .order_by()[:1]
-    )
-    return next(iter(rows), None)
+    """The delivery with everything one attempt needs, in one query (``rows``)."""
+    return load_for_attempt(delivery_id)
 
 
 # --- what to send, and where --------------------------------------------------------------------
@@ -293,18 +259,44 @@ class Claim:
     number: int
 
 
-def cancel_if_disconnected(delivery: Delivery, now: datetime) -> bool:
-    """Cancel a pending delivery whose connection is gone or disabled. True if cancelled."""
+def disconnection_reason(delivery: Delivery) -> str | None:
+    """Why this delivery must not be sent any more (its connection is gone or disabled)."""
     assignment = delivery.assignment
     if delivery.installation_id is not None and assignment is not None and assignment.enabled:
-        return False
+        return None
     if assignment is not None and not assignment.enabled:
-        reason = _("The connection to this company was disabled: nothing was sent.")
-    else:
-        reason = _("The application was taken back from this company: nothing was sent.")
+        return _("The connection to this company was disabled: nothing was sent.")
+    return _("The application was taken back from this company: nothing was sent.")
+
+
+def cancel_if_disconnected(delivery: Delivery, now: datetime) -> bool:
+    """Cancel a pending delivery whose connection is gone or disabled. True if cancelled."""
+    reason = disconnection_reason(delivery)
+    if reason is None:
+        return False
     cancelled = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.CANCELLED,
         next_attempt_at=None,
+        last_error=reason,
+        updated_at=now,
+    )
+    return bool(cancelled)
+
+
+def cancel_claimed_if_disconnected(delivery: Delivery, claimed: Claim, now: datetime) -> bool:
+    """The same for a delivery the worker loop claimed first: cancelled as if never claimed
+    (its attempt count goes back, no attempt is recorded). True if cancelled."""
+    reason = disconnection_reason(delivery)
+    if reason is None:
+        return False
+    cancelled = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=claimed.worker
+    ).update(
+        status=DeliveryStatus.CANCELLED,
+        next_attempt_at=None,
+        claimed_at=None,
+        claimed_by="",
+        attempt_count=F("attempt_count") - 1,
         last_error=reason,
         updated_at=now,
     )
@@ -338,8 +330,11 @@ def record(
     *,
     finished: datetime,
     rng: policy.RandomSource | None = None,
+    quick_commit: bool = False,
 ) -> str:
-    """Store the attempt and the delivery's new status in one transaction; what happened."""
+    """Store the attempt and the delivery's new status in one transaction; what happened.
+    ``quick_commit``: the delivery loop's commit does not wait for the disk on PostgreSQL
+    (``rows.quick_commit``)."""
     plan = policy.plan_after_attempt(result, claimed.number, finished, rng)
     error = clean_text(result.error)
     if result.outcome == RETRY and plan.status == "failed":
@@ -347,9 +342,6 @@ def record(
             _("%(error)s Given up after %(count)d attempts.")
             % {"error": error, "count": claimed.number}
         )
-    mine = Delivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=claimed.worker
-    )
     common = {
         "claimed_at": None,
         "claimed_by": "",
@@ -357,33 +349,38 @@ def record(
         "last_error": error if plan.status != "sent" else "",
         "updated_at": finished,
     }
+
+    def mine(connected_only: bool = False, **values: Any) -> int:
+        return update_claimed(
+            delivery.pk, claimed.worker, {**values, **common}, connected_only=connected_only
+        )
+
     outcome = plan.status
     with transaction.atomic():
+        if quick_commit:
+            rows.quick_commit()
         if plan.status == "sent":
-            updated = mine.update(
+            updated = mine(
                 status=DeliveryStatus.SENT,
                 next_attempt_at=None,
                 sent_at=finished,
                 remote_id=clean_text(result.remote_id, 200),
-                **common,
             )
         elif plan.status == "pending":
             # Back in the queue only if the connection still exists; else it ends here.
-            updated = mine.filter(assignment__isnull=False, installation__isnull=False).update(
+            updated = mine(
+                connected_only=True,
                 status=DeliveryStatus.PENDING,
                 next_attempt_at=plan.next_attempt_at,
                 enqueued_at=finished,
-                **common,
             )
             if updated:
                 outcome = "retry"
             else:
-                updated = mine.update(
-                    status=DeliveryStatus.CANCELLED, next_attempt_at=None, **common
-                )
+                updated = mine(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
                 outcome = DeliveryStatus.CANCELLED
         else:
-            updated = mine.update(status=DeliveryStatus.FAILED, next_attempt_at=None, **common)
+            updated = mine(status=DeliveryStatus.FAILED, next_attempt_at=None)
         if not updated:
             logger.warning(
                 "Delivery %s: attempt %s ended after the row was taken back; result dropped",
@@ -391,21 +388,21 @@ def record(
                 claimed.number,
             )
             return LOST
-        DeliveryAttempt.objects.create(
-            firm_id=delivery.firm_id,
-            delivery_id=delivery.pk,
-            number=claimed.number,
-            started_at=claimed.at,
-            finished_at=finished,
-            outcome=FAILED if outcome == DeliveryStatus.FAILED else result.outcome,
-            code=result.code,
-            error=error,
-            error_code=(result.error_code or "")[:40],
-            duration_ms=max(0, int(result.duration_ms)),
-            next_attempt_at=plan.next_attempt_at if outcome == "retry" else None,
-            worker=claimed.worker,
-            created_at=finished,
-            updated_at=finished,
+        insert_attempt(
+            {
+                "firm_id": delivery.firm_id,
+                "delivery_id": delivery.pk,
+                "number": claimed.number,
+                "started_at": claimed.at,
+                "finished_at": finished,
+                "outcome": FAILED if outcome == DeliveryStatus.FAILED else result.outcome,
+                "code": result.code,
+                "error": error,
+                "error_code": (result.error_code or "")[:40],
+                "duration_ms": max(0, int(result.duration_ms)),
+                "next_attempt_at": plan.next_attempt_at if outcome == "retry" else None,
+                "worker": claimed.worker,
+            }
         )
         if outcome == "retry":
             enqueue_on_commit([delivery.pk], run_after=plan.next_attempt_at)
@@ -437,6 +434,33 @@ def process_delivery(
     claimed = claim(delivery, now)
     if claimed is None:
         return SKIPPED
+    return send_claimed(delivery, claimed, clock=clock, rng=rng)
+
+
+def send_claimed(
+    delivery: Delivery,
+    claimed: Claim,
+    *,
+    clock: Clock = timezone.now,
+    rng: policy.RandomSource | None = None,
+    quick_commit: bool = False,
+) -> str:
+    """Steps 3b to 5 for a delivery this worker claimed: follow its destination, send,
+    record. What happened (see :func:`process_delivery`)."""
     follow_destination(delivery, claimed)
     result = send(delivery)  # no transaction is open here: the network call holds no lock
-    return record(delivery, claimed, result, finished=clock(), rng=rng)
+    return record(delivery, claimed, result, finished=clock(), rng=rng, quick_commit=quick_commit)
+
+
+def attempt(
+    delivery: Delivery,
+    claimed: Claim,
+    *,
+    clock: Clock = timezone.now,
+    rng: policy.RandomSource | None = None,
+) -> str:
+    """One attempt at a delivery the worker loop claimed (``worker.claim_due``): cancelled
+    when its connection went meanwhile, else sent and recorded."""
+    if cancel_claimed_if_disconnected(delivery, claimed, clock()):
+        return str(DeliveryStatus.CANCELLED)
+    return send_claimed(delivery, claimed, clock=clock, rng=rng, quick_commit=rows.quick_commits())

@@ -2,8 +2,11 @@
 
 The documents services call :func:`plan_deliveries_for_version` inside the transaction that
 creates a version, so the version and its deliveries are committed together or not at all.
-The send tasks are enqueued only once that transaction commits; if the queue loses them (or
-the enqueue fails), the sweep finds the due rows and enqueues them again.
+With ``DELIVERY_SENDER=worker`` (the default outside the tests) nothing is queued: the
+delivery loop (``comptoir deliveries-worker``, see ``worker``) finds the due rows itself. With
+``DELIVERY_SENDER=tasks`` the send tasks are enqueued only once that transaction commits; if
+the queue loses them (or the enqueue fails), the sweep finds the due rows and enqueues them
+again.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +38,11 @@ def new_idempotency_key() -> str:
 # --- enqueueing ---------------------------------------------------------------------------------
 
 
+def tasks_send() -> bool:
+    """Are deliveries sent by one task per attempt (else the delivery loop finds them)?"""
+    return getattr(settings, "DELIVERY_SENDER", "tasks") == "tasks"
+
+
 def _defer_supported() -> bool:
     from comptoir.deliveries.tasks import send_delivery
 
@@ -49,6 +58,8 @@ def enqueue_send(delivery_id: int, *, run_after: datetime | None = None) -> bool
     """
     from comptoir.deliveries.tasks import send_delivery
 
+    if not tasks_send():
+        return True  # the delivery loop claims the row when it is due
     try:
         if run_after is not None and run_after > timezone.now():
             if not _defer_supported():
@@ -68,7 +79,7 @@ def enqueue_sends(delivery_ids: Iterable[int]) -> int:
 
 def enqueue_on_commit(delivery_ids: list[int], *, run_after: datetime | None = None) -> None:
     """Queue the sends once the current transaction commits (at once outside one)."""
-    if not delivery_ids:
+    if not delivery_ids or not tasks_send():
         return
     if run_after is None:
         transaction.on_commit(partial(enqueue_sends, list(delivery_ids)))

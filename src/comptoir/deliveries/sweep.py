@@ -9,12 +9,13 @@ Run periodically (``comptoir deliveries-sweep --every 30``, started by ``rundemo
    than any transport may take (15 s for HTTPS and e-mail, 2 minutes for SFTP), so a live
    worker is never robbed; if one were, its late result is dropped (see ``engine.record``)
    and the next attempt carries the same idempotency key;
-2. queues again the ``pending`` deliveries that are due since longer than a grace period and
-   were not queued within it: their message was lost, the enqueue failed, or the task backend
-   cannot defer a retry. A duplicate message costs nothing: the claim lets one through.
+2. with ``DELIVERY_SENDER=tasks`` only (the delivery loop needs no queue), queues again the
+   ``pending`` deliveries that are due since longer than a grace period and were not queued
+   within it: their message was lost, the enqueue failed, or the task backend cannot defer a
+   retry. A duplicate message costs nothing: the claim lets one through.
 
 Both steps are bounded (``limit`` rows per run) and use the (status, …) indexes. Each pass
-ends with a heartbeat (``comptoir.ops.heartbeat``): /readyz turns red when it gets old.
+ends with a heartbeat (``comptoir.ops.hooks.sweep_passed``): /readyz turns red when it gets old.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.deliveries import policy
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
-from comptoir.deliveries.outbox import enqueue_on_commit, enqueue_sends
-from comptoir.ops import heartbeat
+from comptoir.deliveries.outbox import enqueue_on_commit, enqueue_sends, tasks_send
+from comptoir.ops import hooks as ops_hooks
 
 DEFAULT_LEASE = timedelta(minutes=10)
 DEFAULT_GRACE = timedelta(seconds=60)
@@ -116,6 +117,8 @@ def reclaim_abandoned(*, now: datetime, lease: timedelta, limit: int) -> tuple[i
 
 
 def requeue_due(*, now: datetime, grace: timedelta, limit: int) -> int:
+    if not tasks_send():
+        return 0  # the delivery loop finds every due row itself: nothing to queue again
     cutoff = now - grace
     ids = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff)
@@ -144,5 +147,5 @@ def sweep(
     requeued = requeue_due(
         now=now, grace=grace if grace is not None else grace_setting(), limit=limit
     )
-    heartbeat.beat(heartbeat.SWEEP)  # /readyz turns red when the sweep stops
+    ops_hooks.sweep_passed()  # /readyz turns red when the sweep stops
     return SweepResult(reclaimed=reclaimed, given_up=given_up, requeued=requeued)

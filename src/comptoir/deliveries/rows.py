@@ -1,0 +1,254 @@
+"""The statements of one attempt, their SQL built once per process: the read, the delivery's
+new status, the attempt's row.
+
+The ORM would build the same queries again for every attempt, and compiling them costs more
+than running them (the eight-table select most of all), so:
+
+- :func:`load_for_attempt` reads the delivery and the few fields of its version, document,
+  app, installation, connection, firm and company that an attempt needs
+  (:data:`ATTEMPT_FIELDS`), in one query; the row becomes model instances through
+  ``Model.from_db`` and each field's database converters, as the ORM does. An attempt that
+  touched a field not listed would cost a query of its own: the query-count tests watch;
+- :func:`update_claimed` is the conditional ``UPDATE … WHERE id = … AND status = 'sending'
+  AND claimed_by = <this claim>`` that ends an attempt; it answers how many rows it changed
+  (0: the sweep took the row back meanwhile);
+- :func:`insert_attempt` writes the attempt's row.
+
+On PostgreSQL the delivery loop's two commits per attempt (the claim, the record) do not
+wait for the disk (:func:`quick_commit`, ``SET LOCAL synchronous_commit TO OFF``; turned off
+by ``DELIVERY_WORKER_SYNCHRONOUS_COMMIT=on``). A disk flush costs milliseconds per commit —
+more than the rest of an attempt — and what a crash of the database server could lose is
+bounded and harmless: the last fraction of a second of the worker's own commits, never
+an upload or its planned deliveries (the web's transactions keep waiting). A lost claim
+leaves the row pending; a lost record leaves it ``sending`` until the sweep takes it back:
+either way the next attempt carries the same idempotency key, exactly as after a worker
+killed in the middle of a send. Nothing is lost and nothing goes out under a second key.
+
+Values go through each field's ``get_db_prep_save``, exactly as ``QuerySet.update`` and
+``Model.save`` would; only names from the models' metadata are ever put into the SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+
+from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+
+# What one attempt reads besides the delivery itself (the app's texts and logo stay behind).
+ATTEMPT_FIELDS = (
+    "version__number",
+    "version__file",
+    "version__original_name",
+    "version__size",
+    "version__content_type",
+    "version__sha256",
+    "version__created_at",
+    "version__document__title",
+    "version__document__folder",
+    "installation__settings",
+    "installation__app__slug",
+    "installation__app__name",
+    "installation__app__settings_schema",
+    "installation__app__type",
+    "installation__app__transport",
+    "installation__app__accepted_folders",
+    "installation__app__accepted_file_types",
+    "installation__app__max_file_size",
+    "assignment__enabled",
+    "assignment__settings",
+    "firm__name",
+    "company__siret",
+    "company__slug",
+)
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model of the read: where it hangs (``path``), its fields in model order."""
+
+    path: tuple[str, ...]
+    model: type[models.Model]
+    alias: str
+    fields: tuple[models.Field[Any, Any], ...]
+
+    @property
+    def attnames(self) -> tuple[str, ...]:
+        return tuple(field.attname for field in self.fields)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    parts: tuple[_Part, ...]
+    # Per selected column: its converters and the column expression they are given.
+    converters: tuple[tuple[tuple[Converter, ...], Any], ...]
+
+
+def _parts() -> tuple[_Part, ...]:
+    wanted: dict[tuple[str, ...], set[str]] = {(): {f.name for f in Delivery._meta.concrete_fields}}
+    for spec in ATTEMPT_FIELDS:
+        *path, name = spec.split("__")
+        for depth in range(1, len(path) + 1):
+            wanted.setdefault(tuple(path[:depth]), {"id"})
+        wanted[tuple(path)].add(name)
+    parts = []
+    for index, (path, names) in enumerate(sorted(wanted.items(), key=lambda item: len(item[0]))):
+        model: type[models.Model] = Delivery
+        for step in path:
+            related = model._meta.get_field(step).related_model
+            assert isinstance(related, type)
+            model = related
+        fields = tuple(f for f in model._meta.concrete_fields if f.name in names)
+        parts.append(_Part(path=path, model=model, alias=f"t{index}", fields=fields))
+    return tuple(parts)
+
+
+@cache
+def _statement(vendor: str) -> _Statement:
+    quote = connection.ops.quote_name
+    parts = _parts()
+    by_path = {part.path: part for part in parts}
+    columns, joins = [], []
+    for part in parts:
+        columns += [f"{part.alias}.{quote(field.column)}" for field in part.fields]
+        if part.path:
+            parent = by_path[part.path[:-1]]
+            link = parent.model._meta.get_field(part.path[-1])
+            assert isinstance(link, models.ForeignKey)
+            joins.append(
+                f"LEFT JOIN {quote(part.model._meta.db_table)} {part.alias} "
+                f"ON {part.alias}.{quote(part.model._meta.pk.column)} = "
+                f"{parent.alias}.{quote(link.column)}"
+            )
+    root = parts[0]
+    # Only names from the models' metadata go into the text; the id is a parameter.
+    sql = "SELECT {} FROM {} {} {} WHERE {}.{} = %s".format(  # noqa: S608
+        ", ".join(columns),
+        quote(Delivery._meta.db_table),
+        root.alias,
+        " ".join(joins),
+        root.alias,
+        quote(Delivery._meta.pk.column),
+    )
+    converters = []
+    for part in parts:
+        for field in part.fields:
+            column = field.get_col(part.alias)
+            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            converters.append((tuple(found), column))
+    return _Statement(sql=sql, parts=parts, converters=tuple(converters))
+
+
+def _converted(row: Sequence[Any], statement: _Statement) -> list[Any]:
+    values = list(row)
+    for index, (converters, column) in enumerate(statement.converters):
+        for convert in converters:
+            values[index] = convert(values[index], column, connection)
+    return values
+
+
+def load_for_attempt(delivery_id: int) -> Delivery | None:
+    """The delivery with everything one attempt needs, in one query; None if it is gone."""
+    statement = _statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, [delivery_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = _converted(row, statement)
+    instances: dict[tuple[str, ...], models.Model | None] = {}
+    offset = 0
+    for part in statement.parts:
+        chunk = values[offset : offset + len(part.fields)]
+        offset += len(part.fields)
+        pk_index = next(i for i, f in enumerate(part.fields) if f.primary_key)
+        if chunk[pk_index] is None:  # a nullable link that is empty (the app was removed...)
+            instances[part.path] = None
+            continue
+        instance = part.model.from_db(connection.alias, part.attnames, chunk)
+        instances[part.path] = instance
+        if part.path:
+            parent = instances[part.path[:-1]]
+            if parent is not None:
+                setattr(parent, part.path[-1], instance)
+    delivery = instances[()]
+    assert isinstance(delivery, Delivery)
+    return delivery
+
+
+@cache
+def _update_sql(vendor: str, names: tuple[str, ...], connected_only: bool) -> str:
+    quote = connection.ops.quote_name
+    meta = Delivery._meta
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
+    condition = "{} = %s AND {} = %s AND {} = %s".format(
+        quote(meta.pk.column), quote(meta.get_field("status").column), quote("claimed_by")
+    )
+    if connected_only:  # the connection still exists: its foreign keys are not empty
+        condition += " AND {} IS NOT NULL AND {} IS NOT NULL".format(
+            quote(meta.get_field("assignment").column), quote(meta.get_field("installation").column)
+        )
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {condition}"  # noqa: S608
+
+
+def update_claimed(
+    delivery_id: int, worker: str, values: dict[str, Any], *, connected_only: bool = False
+) -> int:
+    """Set ``values`` on the delivery if it is still ``sending`` for this claim (and, with
+    ``connected_only``, still has its installation and connection). Rows changed: 0 or 1."""
+    names = tuple(values)
+    params = [
+        Delivery._meta.get_field(name).get_db_prep_save(values[name], connection) for name in names
+    ]
+    sql = _update_sql(connection.vendor, names, connected_only)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, delivery_id, DeliveryStatus.SENDING.value, worker])
+        return int(cursor.rowcount)
+
+
+@cache
+def _insert_sql(vendor: str) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in DeliveryAttempt._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join("%s" for _field in fields)
+    table = quote(DeliveryAttempt._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})", fields  # noqa: S608
+
+
+def insert_attempt(values: dict[str, Any]) -> None:
+    """Write one attempt's row; ``created_at``/``updated_at`` are now, as ``save()`` sets them."""
+    sql, fields = _insert_sql(connection.vendor)
+    now = timezone.now()
+    params = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        elif field.attname in values:
+            value = values[field.attname]
+        else:
+            value = field.get_default()
+        params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def quick_commits() -> bool:
+    """Do the delivery loop's commits skip the wait for the disk (PostgreSQL only)?"""
+    return connection.vendor == "postgresql" and not settings.DELIVERY_WORKER_SYNCHRONOUS_COMMIT
+
+
+def quick_commit() -> None:
+    """Inside a transaction: its commit returns before the disk flush (see the module).
+    ``SET LOCAL`` lasts until that commit only, so it is safe behind a transaction pooler."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
