@@ -87,3 +87,9 @@ def test_the_export_costs_the_same_queries_at_any_size(firm_admin, connection, c
     for n in range(1, 8):
         upload(firm_admin, company, title=f"Facture {n}")
     assert count() == few
+
+
+def test_the_send_history_links_to_its_export_with_its_filters(firm_admin, connection, company):
+    upload(firm_admin, company, title="Facture")
+    html = client_for(firm_admin).get(reverse("deliveries:index"), {"status": "pending"})
+    assert f'href="{EXPORT}?status=pending&amp;format=csv"' in html.content.decode()

@@ -270,3 +270,16 @@ def test_the_audit_export_costs_the_same_queries_at_any_size(firm_admin, firm):
     for n in range(30):
         audit_record(firm=firm, actor=firm_admin, action="company.update", details={"n": n})
     assert queries(client, AUDIT) == few
+
+
+def test_the_list_pages_link_to_their_exports_with_their_filters(firm_admin, firm):
+    installation = _installation(firm)
+    company = CompanyFactory(firm=firm, name="Garage des Tilleuls")
+    _give(installation, company)
+    client = client_for(firm_admin)
+
+    clients = client.get(reverse("companies:list"), {"q": "tilleuls"}).content.decode()
+    assert f'href="{CLIENTS}?q=tilleuls&amp;format=xlsx"' in clients
+    page = reverse("assignments:installation", args=[installation.pk])
+    html = client.get(page, {"q": "garage", "page": "1"}).content.decode()
+    assert f'href="{_export_url(installation)}?q=garage&amp;format=csv"' in html

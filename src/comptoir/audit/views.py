@@ -44,13 +44,7 @@ def index(request):
     for event in page.object_list:
         event.label = journal.action_label(event.action)
         event.lines = journal.detail_lines(event.details)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "audit/index.html",
-        {"form": form, "page": page, "export_query": query.urlencode()},
-    )
+    return render(request, "audit/index.html", {"form": form, "page": page})
 
 
 EXPORT_COLUMNS = [
