@@ -133,6 +133,16 @@ class RoleGrantForm(ServiceForm):
             self.add_error("companies", _("Tick at least one client company, or choose all."))
         return cleaned
 
+    def choice(self) -> dict:
+        """What was chosen, as the ``initial`` of the next form (kept in the session)."""
+        cleaned = self.cleaned_data
+        return {
+            "scope": cleaned["scope"],
+            "companies": [company.pk for company in cleaned.get("companies") or []],
+            "roles": list(cleaned["roles"]),
+            "include_future_users": bool(cleaned.get("include_future_users")),
+        }
+
     def service_arguments(self):
         data = self.cleaned_data
         companies = ALL if data["scope"] == ALL else list(data["companies"])

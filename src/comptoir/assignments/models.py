@@ -19,6 +19,7 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.companies.models import CompanyRole
 from comptoir.core.models import TimeStampedModel
 
 
@@ -109,6 +110,12 @@ class RoleGrant(TimeStampedModel):
     def __str__(self) -> str:
         where = f"company #{self.company_id}" if self.company_id else "all companies"
         return f"#{self.installation_id} {', '.join(self.roles)} @ {where}"
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The roles as people read them ("Administrateur", not "administrateur")."""
+        labels = dict(CompanyRole.choices)
+        return [str(labels.get(role, role)) for role in self.roles]
 
 
 class UserAccess(TimeStampedModel):

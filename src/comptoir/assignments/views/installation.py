@@ -288,10 +288,18 @@ def portal(request, pk):
     firm = request.tenant.firm
     q = request.GET.get("q", "").strip()[:100]
     shown = company_list(firm=firm, q=q)[:CANDIDATES_SHOWN]
-    form = RoleGrantForm(_posted(request), firm=firm, choices_queryset=shown)
+    # The last choice made for this app stays on the page after "Affecter" (in the session).
+    kept = f"assignments.portal.{installation.pk}"
+    form = RoleGrantForm(
+        _posted(request),
+        initial=request.session.get(kept),
+        firm=firm,
+        choices_queryset=shown,
+    )
     if request.method == "POST" and form.submit(
         services.role_grant_create, actor=request.user, installation=installation
     ):
+        request.session[kept] = form.choice()
         result = form.result
         messages.success(
             request,
