@@ -149,6 +149,10 @@ TEMPLATES = [
         },
     },
 ]
+if MODE == "demo":  # the demo's logins on the login page (comptoir/demo/context_processors.py)
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+        "comptoir.demo.context_processors.demo_logins"
+    )
 
 # Database: SQLite under var/ by default (WAL, immediate transactions so that the web
 # server and the worker do not trip over each other), anything dj-database-url reads otherwise.
@@ -262,6 +266,8 @@ if MODE == "test":
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day first with a 24-hour clock (comptoir/formats/en/), not Django's American ones.
+FORMAT_MODULE_PATH = ["comptoir.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
