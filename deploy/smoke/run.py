@@ -8,8 +8,9 @@ dropped at the end; SMOKE_POSTGRES_URL points at the server, default
 postgres://postgres@127.0.0.1:5432); ``migrate``, ``load-catalog``, a firm with its admin, a
 client company and the demo's automation apps connected to it (deploy/smoke/seed.py); then,
 each as its own process with COMPTOIR_MODE=production and LOG_FORMAT=json: ``comptoir serve``
-(2 gunicorn workers), two ``db_worker`` and one ``deliveries-sweep``, next to a local SMTP
-server and the demo's HTTP receiver (signature checked). Then, over HTTP like a browser: log
+(2 gunicorn workers), two ``db_worker``, two ``deliveries-worker`` and one
+``deliveries-sweep``, next to a local SMTP server and the demo's HTTP receiver (signature
+checked). Then, over HTTP like a browser: log
 in (CSRF), open the home page and a tile, upload a bank statement (HTTPS app) and a purchase
 invoice (e-mail apps) into the company's folders, wait until the receiver and the SMTP
 server got them; /readyz must be green, /metrics must count the deliveries, every log line
@@ -373,6 +374,8 @@ def main() -> int:
         processes.start("web", "serve")
         processes.start("worker-1", "db_worker", "--worker-id", "smoke-1", "--interval", "0.5")
         processes.start("worker-2", "db_worker", "--worker-id", "smoke-2", "--interval", "0.5")
+        processes.start("deliveries-1", "deliveries-worker")
+        processes.start("deliveries-2", "deliveries-worker")
         processes.start("sweep", "deliveries-sweep", "--every", "2")
         browser = Browser(port)
 
@@ -494,7 +497,8 @@ def main() -> int:
         carried = [
             r
             for r in records
-            if r.get("request_id") == request_id and r["logger"] == "comptoir.deliveries.tasks"
+            if r.get("request_id") == request_id
+            and r["logger"] in ("comptoir.deliveries.worker", "comptoir.deliveries.tasks")
         ]
         check(bool(carried), f"no worker log line carries the upload's request id {request_id}")
         check(

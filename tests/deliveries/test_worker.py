@@ -182,3 +182,24 @@ def test_the_command_refuses_a_bad_idle():
 
     with pytest.raises(CommandError, match="--idle"):
         call_command("deliveries-worker", "--idle", "0")
+
+
+def test_the_loop_logs_with_the_request_id_of_the_upload(
+    firm_admin, https_connection, http_server, caplog
+):
+    import logging
+
+    from comptoir.core.request_context import bound
+    from comptoir.ops.logs import ContextFilter
+
+    with bound(request="upload-req-42"):
+        upload(firm_admin, https_connection.company)
+    assert Delivery.objects.get().request_id == "upload-req-42"
+
+    caplog.handler.addFilter(ContextFilter())  # what the project's handlers add to a line
+    with caplog.at_level(logging.INFO, logger="comptoir.deliveries.worker"):
+        assert worker.attempt_next() == "sent"
+
+    [line] = [r for r in caplog.records if r.name == "comptoir.deliveries.worker"]
+    assert line.getMessage().endswith(": sent")
+    assert (line.request_id, line.delivery_id) == ("upload-req-42", Delivery.objects.get().pk)

@@ -99,6 +99,9 @@ class Delivery(TimeStampedModel):
     resend_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="resends"
     )
+    # The request that planned it (the upload's X-Request-ID): the worker's log lines for
+    # this delivery carry it, as a task's did when it was handed over with the task.
+    request_id = models.CharField(_("request id"), max_length=100, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -140,6 +143,14 @@ class Delivery(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == DeliveryStatus.SENT
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == DeliveryStatus.PENDING
 
     @property
     def kind(self) -> str:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from comptoir.core import request_context
 from comptoir.core.request_context import carried
 from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.deliveries.routing import PlannedDestination, destinations_for_assignment
@@ -136,6 +137,7 @@ def build_delivery(
         folder=version.document.folder,
         status=DeliveryStatus.PENDING,
         idempotency_key=new_idempotency_key(),
+        request_id=request_context.request_id.get() or "",
         next_attempt_at=now,
         enqueued_at=now,
         created_at=now,

@@ -135,10 +135,11 @@ def attempt_next(*, clock: engine.Clock = timezone.now) -> str | None:
     if claimed is None:
         return None
     delivery_id, claim = claimed
-    with bound(delivery=delivery_id):
-        delivery = engine.load(delivery_id)
-        if delivery is None:  # deleted with its company between the claim and the read
-            return engine.SKIPPED
+    delivery = engine.load(delivery_id)
+    if delivery is None:  # deleted with its company between the claim and the read
+        return engine.SKIPPED
+    # Log lines carry the upload's request id, kept on the row by the outbox.
+    with bound(request=delivery.request_id or None, delivery=delivery_id):
         outcome = engine.attempt(delivery, claim, clock=clock)
         logger.info("delivery %s: %s", delivery_id, outcome)
         return outcome

@@ -123,6 +123,10 @@ class Command(BaseCommand):
             worker = self.worker_argv(reload)
             for n in range(workers if worker else 0):
                 supervisor.spawn("worker" if workers == 1 else f"worker-{n + 1}", worker)
+            if worker and settings.DELIVERY_SENDER == "worker":  # deliveries: the send loop
+                for n in range(workers):
+                    name = "deliveries" if workers == 1 else f"deliveries-{n + 1}"
+                    supervisor.spawn(name, comptoir_argv("deliveries-worker"))
             if worker:  # deliveries: take back abandoned sends, queue again the lost ones
                 supervisor.spawn("sweep", comptoir_argv("deliveries-sweep", "--every", "15"))
             if not supervisor.wait_for_http(address + reverse("accounts:login")):
@@ -152,6 +156,8 @@ class Command(BaseCommand):
             f"  web server  {address}/ (Django admin: {address}/admin/)",
             f"  worker      {running}",
         ]
+        if worker and settings.DELIVERY_SENDER == "worker":
+            lines.append(f"  deliveries  {workers} of deliveries-worker (sends the documents)")
         lines += [f"  {sink.name:<10}  {sink.describe()}" for sink in sinks]
         lines += [
             "",
