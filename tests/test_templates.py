@@ -1,6 +1,6 @@
 """The templates as files and as rendered pages: stylesheets in <head> only (through base.html's
 ``{% block styles %}``), whatever page or partial needs them; template tags that never query
-the database (the views read, the tags format)."""
+the database (the views read, the tags format); icons as inline SVG, no emoji glyph."""
 
 import ast
 import re
@@ -103,3 +103,41 @@ def test_a_template_tag_reads_nothing_from_the_database(path):
 
 def test_the_tag_modules_are_found():
     assert len(TAG_MODULES) >= 4
+
+
+# Emoji and symbol glyphs show as empty boxes without an emoji font: icons are {% icon %} SVGs.
+GLYPHS = re.compile(
+    "[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\uff0b\U0001f000-\U0001faff]"
+)
+# Arrows are text (the Store's ↑/↓ buttons, "→" in a sentence), not pictures.
+TEXT_ARROWS = set("←↑→↓")
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(SRC)))
+def test_no_emoji_or_symbol_glyph_in_a_template(path):
+    found = {c for c in GLYPHS.findall(path.read_text()) if c not in TEXT_ARROWS}
+    assert not found, f"use {{% icon %}} (templates/icons/) instead of {sorted(found)}"
+
+
+def test_an_icon_is_an_inline_svg_hidden_from_screen_readers():
+    from django.template import Context, Template, TemplateSyntaxError
+
+    from comptoir.core.templatetags.icons import ICONS
+
+    for name in ICONS:
+        html = Template('{% load icons %}{% icon "' + name + '" %}').render(Context())
+        assert html.startswith(f'<svg class="icon icon--{name}" aria-hidden="true"')
+        assert 'focusable="false"' in html and html.endswith("</svg>")
+    with pytest.raises(TemplateSyntaxError, match="Unknown icon"):
+        Template('{% load icons %}{% icon "rocket" %}').render(Context())
+
+
+def test_the_store_shows_svg_icons_beside_their_words(firm_admin, firm):
+    from tests.store.factories import AppFactory, InstallationFactory
+
+    InstallationFactory(firm=firm, app=AppFactory(name="Agenda"))
+    AppFactory(name="Banque")
+    html = client_for(firm_admin).get(reverse("store:index")).content.decode()
+    for name in ("check", "cross", "remove", "add"):
+        assert f'<svg class="icon icon--{name}" aria-hidden="true"' in html, name
+    assert not {c for c in GLYPHS.findall(html) if c not in TEXT_ARROWS}
