@@ -15,6 +15,14 @@ from tests.factories import (
 
 pytest_plugins = ["tests.i18n_plugin", "tests.api.schemathesis_report"]
 
+
+def pytest_configure(config):
+    """pytest-playwright empties its output folder (``--output``, test-results/ by default)
+    when any session starts, browser tests or not: give it a folder of its own inside
+    test-results/, so that the reports and screenshots kept there for CI stay."""
+    if getattr(config.option, "output", None) == "test-results":
+        config.option.output = "test-results/playwright"
+
 # A public address (outside every range the outbound guard refuses) that names of the reserved
 # test domains resolve to in tests; nothing ever connects to it (tests/deliveries/conftest.py
 # refuses any connection that is not to loopback).
