@@ -23,6 +23,7 @@ def pytest_configure(config):
     if getattr(config.option, "output", None) == "test-results":
         config.option.output = "test-results/playwright"
 
+
 # A public address (outside every range the outbound guard refuses) that names of the reserved
 # test domains resolve to in tests; nothing ever connects to it (tests/deliveries/conftest.py
 # refuses any connection that is not to loopback).
