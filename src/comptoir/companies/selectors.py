@@ -1,10 +1,10 @@
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from comptoir.accounts.models import Invitation
 from comptoir.companies.models import Company, CompanyMembership
-from comptoir.core.ids import require_id
+from comptoir.core.lookups import get_or_404
+from comptoir.firms.models import Firm
 
 
 def company_list(*, firm, q: str | None = None) -> QuerySet[Company]:
@@ -38,12 +38,9 @@ def company_list_with_member_counts(*, firm, q: str | None = None) -> QuerySet[C
     return company_list(firm=firm, q=q).annotate(member_count=Coalesce(Subquery(members), Value(0)))
 
 
-def company_get(*, firm, pk) -> Company:
+def company_get(*, firm: Firm, pk: int | str) -> Company:
     """One company of the firm; 404 for another firm's company or anything that is not an id."""
-    company = Company.objects.filter(firm=firm, pk=require_id(pk)).first()
-    if company is None:
-        raise Http404
-    return company
+    return get_or_404(Company.objects.filter(firm=firm), pk=pk)
 
 
 def company_member_list(*, company: Company) -> QuerySet[CompanyMembership]:
@@ -54,15 +51,10 @@ def company_member_list(*, company: Company) -> QuerySet[CompanyMembership]:
     )
 
 
-def company_member_get(*, company: Company, user_id) -> CompanyMembership:
-    membership = (
-        CompanyMembership.objects.filter(company=company, user_id=require_id(user_id))
-        .select_related("user")
-        .first()
+def company_member_get(*, company: Company, user_id: int | str) -> CompanyMembership:
+    return get_or_404(
+        CompanyMembership.objects.filter(company=company).select_related("user"), user_id=user_id
     )
-    if membership is None:
-        raise Http404
-    return membership
 
 
 # --- invitations waiting for an answer ------------------------------------------------------
@@ -75,11 +67,8 @@ def company_invitation_list(*, company: Company) -> QuerySet[Invitation]:
     return Invitation.objects.open().filter(company=company).select_related("user").order_by("-id")
 
 
-def company_invitation_get(*, company: Company, pk) -> Invitation:
-    invitation = Invitation.objects.open().filter(company=company, pk=require_id(pk)).first()
-    if invitation is None:
-        raise Http404
-    return invitation
+def company_invitation_get(*, company: Company, pk: int | str) -> Invitation:
+    return get_or_404(Invitation.objects.open().filter(company=company), pk=pk)
 
 
 def user_pending_invitations(*, user) -> QuerySet[Invitation]:

@@ -8,19 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from comptoir.core.ids import require_id
+from comptoir.core.lookups import get_or_404
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from comptoir.tenancy.contexts import TenantContext
-
-
-def _as_id(pk: Any) -> int:
-    return require_id(pk)
 
 
 def _attempts() -> Prefetch:
@@ -38,18 +32,14 @@ def deliveries_for_context(context: TenantContext) -> QuerySet[Delivery]:
     return deliveries
 
 
-def delivery_get(*, context: TenantContext, pk: Any) -> Delivery:
+def delivery_get(*, context: TenantContext, pk: int | str) -> Delivery:
     """One delivery the caller may see, with its version, document and attempts; else 404."""
-    delivery = (
+    return get_or_404(
         deliveries_for_context(context)
-        .filter(pk=_as_id(pk))
         .select_related("version__document", "firm", "requested_by")
-        .prefetch_related(_attempts())
-        .first()
+        .prefetch_related(_attempts()),
+        pk=pk,
     )
-    if delivery is None:
-        raise Http404
-    return delivery
 
 
 def _day_start(value: date | datetime) -> datetime:

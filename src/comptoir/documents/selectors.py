@@ -9,6 +9,7 @@ from django.http import Http404
 from comptoir.companies.models import Company
 from comptoir.companies.selectors import company_get
 from comptoir.core.ids import require_id
+from comptoir.core.lookups import get_or_404
 from comptoir.documents.folders import (
     FOLDERS,
     FiscalYear,
@@ -16,36 +17,28 @@ from comptoir.documents.folders import (
     month_label,
 )
 from comptoir.documents.models import Document, DocumentVersion
+from comptoir.firms.models import Firm
 from comptoir.tenancy.contexts import TenantContext
 
 
-def _as_id(pk) -> int:
-    return require_id(pk)
-
-
-def company_for_context(*, context: TenantContext, pk) -> Company:
+def company_for_context(*, context: TenantContext, pk: int | str) -> Company:
     """The company the caller may act on: any company of their firm, or their own company."""
     if context.is_firm:
         return company_get(firm=context.firm, pk=pk)
     membership = context.company_membership
-    if membership is None or _as_id(pk) != membership.company_id:
+    if membership is None or require_id(pk) != membership.company_id:
         raise Http404
     return membership.company
 
 
-def document_get(*, firm, pk) -> Document:
+def document_get(*, firm: Firm, pk: int | str) -> Document:
     """One document of the firm; 404 for another firm's or anything that is not an id."""
-    document = (
-        Document.objects.filter(firm=firm, pk=_as_id(pk))
-        .select_related("company", "created_by")
-        .first()
+    return get_or_404(
+        Document.objects.filter(firm=firm).select_related("company", "created_by"), pk=pk
     )
-    if document is None:
-        raise Http404
-    return document
 
 
-def document_for_context(*, context: TenantContext, pk) -> Document:
+def document_for_context(*, context: TenantContext, pk: int | str) -> Document:
     """A document of the firm (firm users) or of the caller's own company (company users)."""
     document = document_get(firm=context.firm, pk=pk)
     if not context.is_firm:
@@ -80,15 +73,11 @@ def version_list(*, document: Document) -> QuerySet[DocumentVersion]:
     return DocumentVersion.objects.filter(document=document).select_related("uploaded_by")
 
 
-def version_get(*, document: Document, number) -> DocumentVersion:
-    version = (
-        DocumentVersion.objects.filter(document=document, number=_as_id(number))
-        .select_related("uploaded_by", "document")
-        .first()
+def version_get(*, document: Document, number: int | str) -> DocumentVersion:
+    return get_or_404(
+        DocumentVersion.objects.filter(document=document).select_related("uploaded_by", "document"),
+        number=number,
     )
-    if version is None:
-        raise Http404
-    return version
 
 
 # --- the folder tree ---------------------------------------------------------------------------

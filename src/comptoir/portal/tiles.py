@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from comptoir.assignments.models import UserAccess
-from comptoir.core.ids import require_id
+from comptoir.core.lookups import get_or_404
 from comptoir.core.navigation import UrlPattern
 from comptoir.store.models import COMPANY_AUDIENCES, FIRM_AUDIENCES, App, AppType, Installation
 from comptoir.store.selectors import initials
@@ -61,7 +61,7 @@ def tile_rows(installations: QuerySet[Installation]) -> list[dict[str, Any]]:
 # --- who sees which tile ------------------------------------------------------------------------
 
 
-def _visible_to(*, company_id: int, user_id: int):
+def _visible_to(*, company_id: int, user_id: int) -> QuerySet[UserAccess]:
     return UserAccess.objects.filter(
         assignment__installation=OuterRef("pk"),
         assignment__company_id=company_id,
@@ -70,9 +70,10 @@ def _visible_to(*, company_id: int, user_id: int):
     )
 
 
-def _company_tile_filter(*, context) -> QuerySet[Installation]:
+def _company_tile_filter(*, context: TenantContext) -> QuerySet[Installation]:
     # The membership's ids, not its user or company: no query to load them.
     membership = context.company_membership
+    assert membership is not None, "a company context"
     return (
         Installation.objects.filter(
             firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=COMPANY_AUDIENCES
@@ -82,7 +83,7 @@ def _company_tile_filter(*, context) -> QuerySet[Installation]:
     )
 
 
-def company_tile_installations(*, context) -> QuerySet[Installation]:
+def company_tile_installations(*, context: TenantContext) -> QuerySet[Installation]:
     return _company_tile_filter(context=context).select_related("app")
 
 
@@ -109,7 +110,7 @@ def can_open_tile(context: TenantContext | None, installation: Installation) -> 
 # --- the tiles of a home page -------------------------------------------------------------------
 
 
-def firm_home_tiles(*, context) -> list[dict[str, Any]]:
+def firm_home_tiles(*, context: TenantContext) -> list[dict[str, Any]]:
     """The firm's redirect apps meant for the firm, in the firm's order. One query."""
     installations = Installation.objects.filter(
         firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
@@ -117,7 +118,7 @@ def firm_home_tiles(*, context) -> list[dict[str, Any]]:
     return tile_rows(installations)
 
 
-def company_tiles(*, context) -> list[dict[str, Any]]:
+def company_tiles(*, context: TenantContext) -> list[dict[str, Any]]:
     """A company user's tiles: redirect apps for companies, in the firm's space, assigned and
     enabled for the company, that this user was given. One query of plain values."""
     if context is None or context.is_firm or context.company_membership is None:
@@ -125,7 +126,7 @@ def company_tiles(*, context) -> list[dict[str, Any]]:
     return tile_rows(_company_tile_filter(context=context))
 
 
-def home_tiles(*, context) -> list[dict[str, Any]]:
+def home_tiles(*, context: TenantContext | None) -> list[dict[str, Any]]:
     if context is None:
         return []
     if context.is_firm:
@@ -136,21 +137,19 @@ def home_tiles(*, context) -> list[dict[str, Any]]:
 # --- opening a tile and its logo ----------------------------------------------------------------
 
 
-def installation_for_open(*, context, pk) -> Installation:
+def installation_for_open(*, context: TenantContext | None, pk: int | str) -> Installation:
     """The installation behind a tile, if the context may open it; else 404."""
     if context is None:
         raise Http404
-    installation = (
-        Installation.objects.filter(firm=context.firm, pk=require_id(pk))
-        .select_related("app")
-        .first()
+    installation = get_or_404(
+        Installation.objects.filter(firm=context.firm).select_related("app"), pk=pk
     )
-    if installation is None or not can_open_tile(context, installation):
+    if not can_open_tile(context, installation):
         raise Http404
     return installation
 
 
-def app_logo_get(*, context, app_id) -> App:
+def app_logo_get(*, context: TenantContext | None, app_id: int | str) -> App:
     """An app's logo, for a context that may see the app; else 404.
 
     Firm context: the catalogue's apps (the Store shows them to the firm; their logos are the
@@ -160,24 +159,20 @@ def app_logo_get(*, context, app_id) -> App:
     """
     if context is None:
         raise Http404
-    app_id = require_id(app_id)
     if context.is_firm:
-        app = (
-            App.objects.filter(
-                Q(owner_firm__isnull=True) | Q(owner_firm_id=context.firm.pk), pk=app_id
-            )
-            .only("id", "logo_svg", "logo_file", "logo_version", "owner_firm")
-            .first()
+        app = get_or_404(
+            App.objects.filter(Q(owner_firm__isnull=True) | Q(owner_firm_id=context.firm.pk)).only(
+                "id", "logo_svg", "logo_file", "logo_version", "owner_firm"
+            ),
+            pk=app_id,
         )
     else:
-        installation = (
-            Installation.objects.filter(firm=context.firm, app_id=app_id)
-            .select_related("app")
-            .first()
+        installation = get_or_404(
+            Installation.objects.filter(firm=context.firm).select_related("app"), app_id=app_id
         )
-        app = None
-        if installation is not None and can_open_tile(context, installation):
-            app = installation.app
-    if app is None or not app.has_logo:
+        if not can_open_tile(context, installation):
+            raise Http404
+        app = installation.app
+    if not app.has_logo:
         raise Http404
     return app

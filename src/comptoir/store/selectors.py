@@ -7,8 +7,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from comptoir.assignments import hooks as assignments_hooks
-from comptoir.core.ids import require_id
+from comptoir.core.lookups import get_or_404
 from comptoir.deliveries import hooks as deliveries_hooks
+from comptoir.firms.models import Firm
 from comptoir.store.models import (
     App,
     AppType,
@@ -164,16 +165,14 @@ def installation_list(*, firm) -> QuerySet[Installation]:
     )
 
 
-def installation_get(*, firm, pk) -> Installation:
+def installation_get(*, firm: Firm, pk: int | str) -> Installation:
     """One installation of the firm; 404 for another firm's or anything that is not an id."""
-    installation = (
-        Installation.objects.filter(firm=firm, pk=require_id(pk))
-        .select_related("app", "app__category", "installed_by")
-        .first()
+    return get_or_404(
+        Installation.objects.filter(firm=firm).select_related(
+            "app", "app__category", "installed_by"
+        ),
+        pk=pk,
     )
-    if installation is None:
-        raise Http404
-    return installation
 
 
 IMPACT_KEYS = ("companies", "users", "connections", "pending_deliveries")

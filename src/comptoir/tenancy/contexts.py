@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 
 from comptoir.companies.models import CompanyRole
-from comptoir.core.ids import require_id
+from comptoir.core.lookups import get_or_404
 
 if TYPE_CHECKING:
     from comptoir.companies.models import Company, CompanyMembership
@@ -122,13 +122,10 @@ def resolve_context(
             raise Http404
         return TenantContext(firm=membership.firm, firm_membership=membership)
     if company_id:
-        company_membership = (
-            CompanyMembership.objects.filter(user=user, company_id=require_id(company_id))
-            .select_related("company", "company__firm")
-            .first()
+        company_membership = get_or_404(
+            CompanyMembership.objects.filter(user=user).select_related("company", "company__firm"),
+            company_id=company_id,
         )
-        if company_membership is None:
-            raise Http404
         return TenantContext(
             firm=company_membership.company.firm, company_membership=company_membership
         )

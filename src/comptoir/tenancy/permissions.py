@@ -13,9 +13,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from comptoir.tenancy.contexts import get_tenant
+from comptoir.tenancy.contexts import TenantContext, get_tenant
 
 View = Callable[..., HttpResponse]
+
+
+class TenantRequest(HttpRequest):
+    """A request past one of the decorators below: ``request.tenant`` is its context."""
+
+    tenant: TenantContext
 
 
 def firm_member_required(view: View) -> View:
@@ -27,13 +33,13 @@ def firm_member_required(view: View) -> View:
         context = get_tenant(request)
         if context is None or not context.is_firm:
             raise Http404
-        request.tenant = context
+        request.tenant = context  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def require_firm_admin_context(request: HttpRequest) -> None:
+def require_firm_admin_context(request: TenantRequest) -> None:
     """403 unless the request's firm context is an admin's.
 
     Views with an object in the URL look the object up first (404 outside the firm), then call
@@ -43,7 +49,7 @@ def require_firm_admin_context(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def require_company_administrateur_context(request: HttpRequest) -> None:
+def require_company_administrateur_context(request: TenantRequest) -> None:
     """403 unless the request's company context is one of its administrateurs'."""
     if not request.tenant.is_company_administrateur:
         raise PermissionDenied
@@ -54,7 +60,7 @@ def firm_admin_required(view: View) -> View:
 
     @firm_member_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         require_firm_admin_context(request)
         return view(request, *args, **kwargs)
 
@@ -70,7 +76,7 @@ def company_member_required(view: View) -> View:
         context = get_tenant(request)
         if context is None or context.is_firm:
             raise Http404
-        request.tenant = context
+        request.tenant = context  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -86,7 +92,7 @@ def tenant_required(view: View) -> View:
         context = get_tenant(request)
         if context is None:
             raise Http404
-        request.tenant = context
+        request.tenant = context  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper
