@@ -3,6 +3,7 @@ done for them: the operator confirms ownership, e.g. a TXT record or a signed le
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from comptoir.core.errors import ServiceError
 from comptoir.sso.models import FirmIdentityProvider, SsoDomain
@@ -54,4 +55,8 @@ class SsoDomainAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, _("%(count)s domain(s) verified.") % {"count": done})
+            self.message_user(
+                request,
+                ngettext("%(count)s domain verified.", "%(count)s domains verified.", done)
+                % {"count": done},
+            )

@@ -183,7 +183,7 @@ def identity_provider_save(
     wanted_domains = clean_domains(domains)
     if kind == ProviderKind.GOOGLE and not wanted_domains:
         raise ValidationFailed(
-            _("Google Workspace needs your domain(s): only their accounts may sign in."),
+            _("Google Workspace needs your domains: only their accounts may sign in."),
             code="domains_required",
             field="domains",
         )

@@ -81,7 +81,9 @@ class _CustomAppFields(ServiceForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     url = AsTypedField(
         label=_("Address (URL)"),
-        help_text=_("The full address, starting with https://"),
+        help_text=_(
+            "The full address, starting with https:// or http://, such as https://www.example.fr"
+        ),
         # No maxlength: a browser would cut a pasted address silently; the service says why.
         widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
     )

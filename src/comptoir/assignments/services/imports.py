@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comptoir.accounts.models import User
 from comptoir.assignments.imports.errors import RowError
@@ -172,11 +173,19 @@ def _stale() -> ImportStale:
 
 def _reject(check: ImportCheck, *, short: bool = False) -> ImportRejected:
     count = {"count": len(check.errors)}
+    n = count["count"]
     message = (
-        _("Nothing was imported: the file has %(count)d error(s).") % count
+        ngettext(
+            "Nothing was imported: the file has %(count)d error.",
+            "Nothing was imported: the file has %(count)d errors.",
+            n,
+        )
+        % count
         if short
-        else _(
-            "Nothing was imported: the file has %(count)d error(s). Fix them and import it again."
+        else ngettext(
+            "Nothing was imported: the file has %(count)d error. Fix it and import it again.",
+            "Nothing was imported: the file has %(count)d errors. Fix them and import it again.",
+            n,
         )
         % count
     )

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comptoir.accounts.models import User
 from comptoir.assignments.batches import BATCH_SIZE, db_value, ids_detail, table
@@ -213,7 +214,12 @@ def assignments_plan(
 def plan_refusal(errors: Sequence[PlanError]) -> ValidationFailed:
     """Nothing saved: every problem in ``details``."""
     return ValidationFailed(
-        _("Nothing was saved: %(count)d problem(s) to fix first.") % {"count": len(errors)},
+        ngettext(
+            "Nothing was saved: %(count)d problem to fix first.",
+            "Nothing was saved: %(count)d problems to fix first.",
+            len(errors),
+        )
+        % {"count": len(errors)},
         code="invalid_assignments",
         details=[e.as_detail() for e in errors],
     )

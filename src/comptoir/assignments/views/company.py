@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comptoir.assignments import selectors, services
@@ -21,6 +22,7 @@ from comptoir.companies.selectors import (
 )
 from comptoir.core.errors import ServiceError
 from comptoir.core.navigation import safe_next
+from comptoir.core.wording import of_name
 from comptoir.tenancy.permissions import company_member_required, firm_member_required
 
 
@@ -141,7 +143,11 @@ def company_assignment_remove(request, pk, installation_id):
         result = services.assignment_unassign(actor=request.user, assignment=assignment)
         messages.success(
             request,
-            _("%(company)s no longer has “%(app)s” (%(users)d user access(es) removed).")
+            ngettext(
+                "%(company)s no longer has “%(app)s” (%(users)d user access removed).",
+                "%(company)s no longer has “%(app)s” (%(users)d user accesses removed).",
+                result.users,
+            )
             % {"company": company.name, "app": installation.app.name, "users": result.users},
         )
         return redirect(safe_next(request, reverse("assignments:company_apps", args=[company.pk])))
@@ -175,9 +181,8 @@ def _user_apps_response(request, company, user, *, action_url, fallback):
         result = None
     else:
         if (result.granted or result.revoked) and not request.htmx:
-            messages.success(
-                request, _("Applications of %(user)s saved.") % {"user": user.display_name}
-            )
+            saved = _("Applications %(of_user)s saved.")
+            messages.success(request, saved % {"of_user": of_name(user.display_name)})
     if request.htmx:
         assignments, by_user = selectors.user_access_matrix(company=company)
         return render(

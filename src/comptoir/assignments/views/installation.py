@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comptoir.assignments import imports, selectors, services
@@ -21,6 +22,15 @@ from comptoir.tenancy.permissions import firm_member_required
 
 PER_PAGE = 50
 CANDIDATES_SHOWN = 50
+
+
+def updated_unchanged(updated: int, unchanged: int) -> str:
+    """“2 updated, 1 unchanged”, each with its own plural."""
+    return _("%(updated)s, %(unchanged)s") % {
+        "updated": ngettext("%(count)d updated", "%(count)d updated", updated) % {"count": updated},
+        "unchanged": ngettext("%(count)d unchanged", "%(count)d unchanged", unchanged)
+        % {"count": unchanged},
+    }
 
 
 def _posted(request):
@@ -105,14 +115,15 @@ def add_companies(request, pk):
         else:
             messages.success(
                 request,
-                _(
-                    "%(created)d client(s) now have the application; %(updated)d updated, "
-                    "%(unchanged)d unchanged."
-                )
+                _("%(created)s; %(others)s.")
                 % {
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
+                    "created": ngettext(
+                        "%(count)d client now has the application",
+                        "%(count)d clients now have the application",
+                        result.created,
+                    )
+                    % {"count": result.created},
+                    "others": updated_unchanged(result.updated, result.unchanged),
                 },
             )
             return redirect("assignments:installation", pk=installation.pk)
@@ -127,10 +138,11 @@ def assign_all(request, pk):
     form = AssignAllForm(request.POST)
     if form.submit(services.assign_all, actor=request.user, installation=installation):
         result = form.result
-        message = _("Assigned to all clients: %(created)d more client(s), %(total)d in all.") % {
-            "created": result.created,
-            "total": result.total,
-        }
+        message = ngettext(
+            "Assigned to all clients: %(created)d more client, %(total)d in all.",
+            "Assigned to all clients: %(created)d more clients, %(total)d in all.",
+            result.created,
+        ) % {"created": result.created, "total": result.total}
         if result.include_future_companies:
             message += " " + _("Client companies added later will get it too.")
         messages.success(request, message)
@@ -242,8 +254,14 @@ def import_apply(request, pk, import_id):
         return redirect("assignments:import_preview", pk=installation.pk, import_id=stored.pk)
     messages.success(
         request,
-        _("Import done: %(created)d client(s) added, %(updated)d updated, %(unchanged)d unchanged.")
-        % summary.as_dict(),
+        _("Import done: %(created)s, %(others)s.")
+        % {
+            "created": ngettext(
+                "%(count)d client added", "%(count)d clients added", summary.created
+            )
+            % {"count": summary.created},
+            "others": updated_unchanged(summary.updated, summary.unchanged),
+        },
     )
     return redirect("assignments:installation", pk=installation.pk)
 
@@ -303,14 +321,26 @@ def portal(request, pk):
         result = form.result
         messages.success(
             request,
-            _(
-                "Assigned: %(users)d user(s) now see the application in %(companies)d client "
-                "companies (%(assigned)d of which just got it)."
-            )
+            _("Assigned: %(users)s in %(companies)s (%(assigned)s).")
             % {
-                "users": result.users_granted,
-                "companies": result.companies,
-                "assigned": result.assigned,
+                "users": ngettext(
+                    "%(count)d user now sees the application",
+                    "%(count)d users now see the application",
+                    result.users_granted,
+                )
+                % {"count": result.users_granted},
+                "companies": ngettext(
+                    "%(count)d client company",
+                    "%(count)d client companies",
+                    result.companies,
+                )
+                % {"count": result.companies},
+                "assigned": ngettext(
+                    "%(count)d of which just got it",
+                    "%(count)d of which just got it",
+                    result.assigned,
+                )
+                % {"count": result.assigned},
             },
         )
         return redirect("assignments:portal", pk=installation.pk)

@@ -76,3 +76,11 @@ def page_firm(context):
         tenant = context.get("tenant")
         firm = tenant.firm if tenant else None
     return firm
+
+
+@register.filter(name="of")
+def of_filter(value) -> str:
+    """``{{ user.display_name|of }}``: "of Emma Petit", in French "d'Emma Petit"."""
+    from comptoir.core.wording import of_name
+
+    return of_name(value)
