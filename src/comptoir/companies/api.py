@@ -6,6 +6,7 @@ from ninja import Field, Router, Schema, Status
 
 from comptoir.accounts.models import Invitation, InvitationStatus
 from comptoir.companies import invitations, selectors, services
+from comptoir.companies.invitations import MemberStatus
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.permissions import ADMINISTRATEUR_ONLY_MESSAGE
 from comptoir.core.api import Limit, documented, errors, paginate
@@ -141,7 +142,7 @@ def member_out(membership: CompanyMembership) -> dict:
         "email": user.email,
         "full_name": user.full_name,
         "role": membership.role,
-        "status": "active" if user.has_usable_password() else "invited",
+        "status": MemberStatus.ACTIVE if user.has_usable_password() else MemberStatus.INVITED,
         "joined_at": membership.created_at,
     }
 

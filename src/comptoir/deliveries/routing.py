@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from comptoir.store.models import AppType
 from comptoir.store.schema import COMPANY, FIRM, SchemaError, SettingField, parse_schema
 
 logger = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ def destinations_for(
     company_settings: Mapping[str, Any] | None,
 ) -> list[PlannedDestination]:
     """The destinations of ``app`` for a document of ``folder``; [] when it is not routed."""
-    if app.type != "automation" or folder not in (app.accepted_folders or []):
+    if app.type != AppType.AUTOMATION or folder not in (app.accepted_folders or []):
         return []
     fields = app_fields(app)
     firm_settings = firm_settings or {}

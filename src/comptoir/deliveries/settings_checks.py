@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.deliveries import netguard
 from comptoir.deliveries.routing import app_fields, sftp_role
+from comptoir.store.schema import FIRM
 
 DNS_TIMEOUT_SECONDS = 3.0
 # An import of 500 rows may carry the same address 500 times, and a DNS server that does not
@@ -184,6 +185,6 @@ def check_destination_settings(
                 problem = _check_url(spec.key, value)
                 if problem is not None:
                     problems.append(problem)
-    elif level == "firm":
+    elif level == FIRM:
         problems.extend(_check_sftp(fields, values, typed))
     return problems

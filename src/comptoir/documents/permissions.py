@@ -5,13 +5,13 @@
   ``invite`` only reads and downloads.
 """
 
-from comptoir.companies.models import CompanyRole
+from comptoir.companies.models import Company, CompanyRole
 from comptoir.tenancy.contexts import TenantContext
 
 UPLOADER_ROLES = frozenset({CompanyRole.ADMINISTRATEUR, CompanyRole.COLLABORATEUR})
 
 
-def can_view_documents(context: TenantContext | None, company) -> bool:
+def can_view_documents(context: TenantContext | None, company: Company) -> bool:
     if context is None or company.firm_id != context.firm.pk:
         return False
     if context.is_firm:
@@ -20,7 +20,7 @@ def can_view_documents(context: TenantContext | None, company) -> bool:
     return membership is not None and membership.company_id == company.pk
 
 
-def can_upload_documents(context: TenantContext | None, company) -> bool:
+def can_upload_documents(context: TenantContext | None, company: Company) -> bool:
     if not can_view_documents(context, company):
         return False
     assert context is not None

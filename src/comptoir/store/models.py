@@ -141,6 +141,10 @@ class App(TimeStampedModel):
         return self.type == AppType.REDIRECT
 
     @property
+    def is_automation(self) -> bool:
+        return self.type == AppType.AUTOMATION
+
+    @property
     def has_logo(self) -> bool:
         return bool(self.logo_version and (self.logo_svg or self.logo_file))
 

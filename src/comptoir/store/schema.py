@@ -120,6 +120,11 @@ class SettingField:
         return self.kind == "secret"
 
     @property
+    def is_firm_level(self) -> bool:
+        """Set once for the firm (its installation), not for each client company."""
+        return self.level == FIRM
+
+    @property
     def choice_values(self) -> tuple[str, ...]:
         return tuple(choice.value for choice in self.choices)
 
