@@ -55,7 +55,7 @@ def test_wrong_password_is_refused_with_a_message(firm_admin):
         reverse("accounts:login"), {"username": firm_admin.email, "password": "nope"}
     )
     assert response.status_code == 200
-    assert "Saisissez" in response.content.decode()
+    assert "mot de passe est incorrect" in response.content.decode()
     assert "_auth_user_id" not in response.client.session
 
 

@@ -266,8 +266,8 @@ if MODE == "test":
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# English dates day first with a 24-hour clock (comptoir/formats/en/), not Django's American ones.
-FORMAT_MODULE_PATH = ["comptoir.formats"]
+# English dates day first with a 24-hour clock (core/formats/en/), not Django's American ones.
+FORMAT_MODULE_PATH = ["comptoir.core.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
