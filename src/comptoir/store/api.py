@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from comptoir.companies.models import CompanyRole
@@ -13,9 +12,10 @@ from comptoir.core.errors import Forbidden
 from comptoir.core.ids import Id
 from comptoir.store import selectors, services
 from comptoir.store.models import App, Installation, Transport
-from comptoir.store.permissions import can_manage_store
+from comptoir.store.permissions import ADMIN_ONLY_MESSAGE, can_manage_store
 from comptoir.store.schema import FIRM, firm_fields, public_settings, schema_fields
 from comptoir.tenancy.api import firm_context
+from comptoir.tenancy.contexts import TenantContext
 
 router = Router(tags=["store"])
 
@@ -182,11 +182,10 @@ def installation_out(installation: Installation) -> dict[str, Any]:
     }
 
 
-def _require_admin(context) -> None:
+def _require_admin(context: TenantContext) -> None:
+    """403 in the Store's words unless the context may manage the Store (firm admins)."""
     if not can_manage_store(context):
-        raise Forbidden(
-            _("Only an administrator of the firm can change its applications."), code="admin_only"
-        )
+        raise Forbidden(ADMIN_ONLY_MESSAGE, code="admin_only")
 
 
 # --- catalogue ----------------------------------------------------------------------------------
