@@ -98,6 +98,7 @@ def test_an_unknown_format_is_a_400_page_that_says_what_to_choose():
     assert response.status_code == 400
     html = response.content.decode()
     assert "csv" in html and "xlsx" in html and 'href="/back/"' in html
+    assert "Export non réalisé" in html and "Retour à la liste" in html
 
 
 def test_an_xlsx_too_large_for_a_spreadsheet_is_refused_clearly(monkeypatch):

@@ -229,7 +229,11 @@ def export_response(
             count=count,
         )
     except ExportRefused as refusal:
-        html = loader.render_to_string(
-            "400.html", {"message": str(refusal), "back": back}, request=None
-        )
+        context = {
+            "title": _("Export not made"),
+            "message": str(refusal),
+            "back": back,
+            "back_label": _("Back to the list"),
+        }
+        html = loader.render_to_string("400.html", context, request=None)
         return HttpResponse(html, status=400)
