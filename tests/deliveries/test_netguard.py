@@ -12,7 +12,7 @@ import pytest
 from django.utils.translation import override
 
 from comptoir.deliveries import netguard
-from comptoir.deliveries.transports import Destination, OutgoingDocument, get_transport
+from comptoir.deliveries.transports import HttpsDestination, OutgoingDocument, get_transport
 from tests.deliveries.servers import Reply
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -158,7 +158,7 @@ def test_loopback_is_refused_by_default_in_tests(settings):
 def test_hostile_destination_is_refused_without_any_connection(url, http_server, outbound):
     resolver = StubResolver(NAMES)
     transport = get_transport("https", resolver=resolver)
-    destination = Destination(kind="https", url=url.format(port=http_server.port), secret=SECRET)
+    destination = HttpsDestination(url=url.format(port=http_server.port), secret=SECRET)
 
     result = transport.send(DOCUMENT, destination, idempotency_key="dlv-hostile")
 
@@ -184,7 +184,7 @@ def test_hostile_destination_is_refused_without_any_connection(url, http_server,
 )
 def test_allowing_loopback_lets_nothing_else_through(url, http_server, outbound, allow_loopback):
     transport = get_transport("https", resolver=StubResolver(NAMES))
-    destination = Destination(kind="https", url=url.format(port=http_server.port), secret=SECRET)
+    destination = HttpsDestination(url=url.format(port=http_server.port), secret=SECRET)
     result = transport.send(DOCUMENT, destination, idempotency_key="dlv-1")
     if "[::1]" in url:  # allowed, but nothing listens on ::1 here: a connection error
         assert result.outcome == "retry"
@@ -200,7 +200,7 @@ def test_redirect_to_cloud_metadata_is_not_followed(http_server, outbound, allow
         status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}, body=b""
     )
     transport = get_transport("https")
-    destination = Destination(kind="https", url=http_server.url(), secret=SECRET)
+    destination = HttpsDestination(url=http_server.url(), secret=SECRET)
 
     result = transport.send(DOCUMENT, destination, idempotency_key="dlv-redirect")
 
@@ -223,7 +223,7 @@ def test_dns_rebinding_cannot_switch_the_address(http_server, outbound, allow_lo
     transport = get_transport("https", resolver=rebinding)
     url = f"http://rebind.partner.test:{http_server.port}/hook"
     result = transport.send(
-        DOCUMENT, Destination(kind="https", url=url, secret=SECRET), idempotency_key="dlv-rb"
+        DOCUMENT, HttpsDestination(url=url, secret=SECRET), idempotency_key="dlv-rb"
     )
 
     assert result.outcome == "sent"
@@ -296,7 +296,7 @@ def test_lookup_failures(errno, outcome, code, outbound):
         raise socket.gaierror(errno, "lookup failed")
 
     transport = get_transport("https", resolver=failing)
-    destination = Destination(kind="https", url="https://gone.partner.test/", secret=SECRET)
+    destination = HttpsDestination(url="https://gone.partner.test/", secret=SECRET)
     result = transport.send(DOCUMENT, destination, idempotency_key="dlv-dns")
     assert (result.outcome, result.error_code) == (outcome, code)
     assert "gone.partner.test" in result.error

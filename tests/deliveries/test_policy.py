@@ -10,14 +10,15 @@ from comptoir.deliveries.policy import (
     MAX_ATTEMPTS,
     RETRY_AFTER_CAP,
     RETRY_SCHEDULE,
-    check_document,
-    classify_http_status,
-    classify_smtp_code,
     next_attempt_at,
-    parse_retry_after,
     plan_after_attempt,
 )
-from comptoir.deliveries.transports.base import OutgoingDocument, TransportResult
+from comptoir.deliveries.transports.base import OutgoingDocument, TransportResult, check_document
+from comptoir.deliveries.transports.replies import (
+    classify_http_status,
+    classify_smtp_code,
+    parse_retry_after,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

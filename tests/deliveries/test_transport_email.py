@@ -9,7 +9,7 @@ from email.policy import default as default_policy
 import pytest
 from django.core import mail
 
-from comptoir.deliveries.transports import Destination, OutgoingDocument, get_transport
+from comptoir.deliveries.transports import EmailDestination, OutgoingDocument, get_transport
 from comptoir.deliveries.transports.email import message_id_for
 from tests.deliveries.servers import free_port
 
@@ -47,12 +47,11 @@ def make_document(content=CONTENT, **overrides):
 
 def destination(**overrides):
     values = {
-        "kind": "email",
         "address": "achat.dupont@inqombox.test",
         "sender": "Cabinet Martin <documents@cabinet-martin.test>",
     }
     values.update(overrides)
-    return Destination(**values)
+    return EmailDestination(**values)
 
 
 def parse(received):

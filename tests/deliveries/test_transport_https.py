@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import formatdate
 
@@ -11,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from comptoir.deliveries.transports import Destination, OutgoingDocument, get_transport
+from comptoir.deliveries.transports import HttpsDestination, OutgoingDocument, get_transport
 from comptoir.deliveries.transports.https import generate_secret, verify_signature
 from tests.deliveries.servers import HttpServer, Reply, free_port, make_certificates
 
@@ -42,7 +43,7 @@ def make_document(content=CONTENT, **overrides):
 
 
 def destination(url, **overrides):
-    return Destination(kind="https", url=url, secret=SECRET, dossier_code="DIA-0042", **overrides)
+    return HttpsDestination(url=url, secret=SECRET, dossier_code="DIA-0042", **overrides)
 
 
 def transport(**options):
@@ -143,7 +144,7 @@ def test_a_bare_base64_secret_is_accepted(http_server):
     bare = base64.b64encode(b"another-secret-of-32-bytes-long!").decode()
     result = transport().send(
         make_document(),
-        Destination(kind="https", url=http_server.url(), secret=bare),
+        HttpsDestination(url=http_server.url(), secret=bare),
         idempotency_key=KEY,
     )
     assert result.outcome == "sent"
@@ -253,7 +254,7 @@ def test_refusals_happen_before_any_network_call(
     http_server, outbound, document, dest_overrides, error_code
 ):
     dest = destination(http_server.url())
-    dest = Destination(**{**dest.__dict__, **dest_overrides})
+    dest = replace(dest, **dest_overrides)
     result = transport().send(document, dest, idempotency_key=KEY)
     assert (result.outcome, result.error_code) == ("failed", error_code)
     assert http_server.connections == 0
@@ -324,7 +325,7 @@ def test_the_bundled_verifier_and_secret_generator(http_server):
     verifier, and refuses tampering, stale timestamps and other secrets."""
     secret = generate_secret()
     assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
-    dest = Destination(kind="https", url=http_server.url(), secret=secret)
+    dest = HttpsDestination(url=http_server.url(), secret=secret)
     transport().send(make_document(), dest, idempotency_key=KEY)
     [request] = http_server.requests
     assert verify_standard_webhook(secret, request.headers, request.body, FIXED_NOW)
@@ -384,7 +385,7 @@ def test_a_bare_base64_secret_verifies_with_the_reference_library(http_server):
     bare = base64.b64encode(b"another-secret-of-32-bytes-long!").decode()
     real_time_transport().send(
         make_document(),
-        Destination(kind="https", url=http_server.url(), secret=bare),
+        HttpsDestination(url=http_server.url(), secret=bare),
         idempotency_key=KEY,
     )
     assert reference_verify(bare, http_server.requests[0])["data"]["idempotency_key"] == KEY

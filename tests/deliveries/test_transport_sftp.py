@@ -5,7 +5,7 @@ import hashlib
 import asyncssh
 import pytest
 
-from comptoir.deliveries.transports import Destination, OutgoingDocument, get_transport
+from comptoir.deliveries.transports import OutgoingDocument, SftpDestination, get_transport
 from comptoir.deliveries.transports.sftp import _fingerprint
 from tests.deliveries.servers import SftpServer, free_port
 
@@ -40,7 +40,6 @@ def make_document(content=CONTENT, file_name="Facture FA-2026-031.pdf"):
 
 def destination(server, **overrides):
     values = {
-        "kind": "sftp",
         "host": server.host,
         "port": server.port,
         "username": server.username,
@@ -50,7 +49,7 @@ def destination(server, **overrides):
         "dossier_code": "DIA-0042",
     }
     values.update(overrides)
-    return Destination(**values)
+    return SftpDestination(**values)
 
 
 def sftp(**options):

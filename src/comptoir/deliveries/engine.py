@@ -26,18 +26,18 @@ whenever a message is lost, the sweep queues it when it is due.
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,7 @@ from comptoir.deliveries.transports import (
     OutgoingDocument,
     TransportResult,
     UnknownTransport,
+    destination_class,
     get_transport,
 )
 from comptoir.deliveries.transports.base import clean_text, failed, retry
@@ -63,7 +64,6 @@ from comptoir.store.schema import COMPANY, reveal_settings
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secret)
 
 # What process_delivery answers (the task's return value).
 SKIPPED, LOST = "skipped", "lost"
@@ -72,15 +72,6 @@ SKIPPED, LOST = "skipped", "lost"
 def worker_name() -> str:
     """Who claims: host, process and a fresh nonce (a re-claim never matches an old one)."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def signing_secret(value: str) -> str:
-    """A Standard Webhooks secret from what the firm typed: ``whsec_…`` is used as it is; any
-    other value (a partner's API key, say) is the raw HMAC key."""
-    value = (value or "").strip()
-    if not value or value.startswith(SECRET_PREFIX):
-        return value
-    return SECRET_PREFIX + base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
 def load(delivery_id: int) -> Delivery | None:
@@ -171,45 +162,22 @@ def follow_destination(delivery: Delivery, claimed: Claim) -> None:
     delivery.destination = fresh
 
 
-def destination_for(delivery: Delivery, secret_values: dict[str, str]) -> Destination:
-    snap = delivery.destination
-    port = snap.get("port")
-    return Destination(
-        kind=str(snap.get("kind", "")),
-        address=str(snap.get("address") or ""),
-        sender=str(snap.get("sender") or ""),
-        url=str(snap.get("url") or ""),
-        secret=signing_secret(secret_values.get("secret", "")),
-        host=str(snap.get("host") or ""),
-        port=int(port) if isinstance(port, int) else None,
-        username=str(snap.get("username") or ""),
-        password=secret_values.get("password", ""),
-        private_key=secret_values.get("private_key", ""),
-        host_key=str(snap.get("host_key") or ""),
-        remote_dir=str(snap.get("remote_dir") or ""),
-        dossier_code=str(snap.get("dossier_code") or ""),
-        app_name=delivery.app_name,
-        accepted_types=tuple(str(t) for t in snap.get("accepted_types") or ()),
-        max_size=snap.get("max_size") or None,
+def destination_for(delivery: Delivery, secret_values: Mapping[str, str]) -> Destination:
+    """The delivery's destination, typed by its transport, with its secrets' values."""
+    destination = destination_class(delivery.kind).from_snapshot(
+        delivery.destination, secret_values
     )
+    return replace(destination, app_name=delivery.app_name)
 
 
 def configuration_problem(delivery: Delivery) -> TransportResult | None:
     """A permanent failure the snapshot already shows, with what to do about it."""
-    if delivery.kind == "email" and not delivery.destination.get("address"):
-        return failed(
-            _(
-                "No collection address is set for the “%(folder)s” folder of %(company)s. Fill "
-                "it in the settings of “%(app)s” for this company, then resend."
-            )
-            % {
-                "folder": delivery.folder_label,
-                "company": delivery.company_name,
-                "app": delivery.app_name,
-            },
-            error_code="bad_configuration",
-        )
-    return None
+    return destination_class(delivery.kind).missing_setting(
+        delivery.destination,
+        folder_label=delivery.folder_label,
+        company_name=delivery.company_name,
+        app_name=delivery.app_name,
+    )
 
 
 def send(delivery: Delivery) -> TransportResult:
@@ -332,9 +300,11 @@ def record(
     rng: policy.RandomSource | None = None,
     quick_commit: bool = False,
 ) -> str:
-    """Store the attempt and the delivery's new status in one transaction; what happened.
-    ``quick_commit``: the delivery loop's commit does not wait for the disk on PostgreSQL
-    (``rows.quick_commit``)."""
+    """Store the attempt and the delivery's new status atomically; what happened.
+
+    In one transaction (an UPDATE conditional on this claim, then the attempt's INSERT); for
+    the delivery loop on PostgreSQL (``quick_commit``) in one statement that does both and
+    commits without waiting for the disk (``rows``)."""
     plan = policy.plan_after_attempt(result, claimed.number, finished, rng)
     error = clean_text(result.error)
     if result.outcome == RETRY and plan.status == "failed":
@@ -350,17 +320,48 @@ def record(
         "updated_at": finished,
     }
 
-    def mine(connected_only: bool = False, **values: Any) -> int:
-        return update_claimed(
-            delivery.pk, claimed.worker, {**values, **common}, connected_only=connected_only
-        )
+    def attempt_row(outcome: str) -> dict[str, Any]:
+        return {
+            "firm_id": delivery.firm_id,
+            "delivery_id": delivery.pk,
+            "number": claimed.number,
+            "started_at": claimed.at,
+            "finished_at": finished,
+            "outcome": FAILED if outcome == DeliveryStatus.FAILED else result.outcome,
+            "code": result.code,
+            "error": error,
+            "error_code": (result.error_code or "")[:40],
+            "duration_ms": max(0, int(result.duration_ms)),
+            "next_attempt_at": plan.next_attempt_at if outcome == "retry" else None,
+            "worker": claimed.worker,
+        }
+
+    one_statement = quick_commit and connection.vendor == "postgresql"
+
+    def finish(outcome: str, connected_only: bool = False, **values: Any) -> bool:
+        """Set ``values`` if the row is still this claim's, and record the attempt."""
+        values = {**values, **common}
+        if one_statement:
+            with rows.quick_scope(True):
+                return rows.finish_in_one_statement(
+                    delivery.pk,
+                    claimed.worker,
+                    values,
+                    attempt_row(outcome),
+                    connected_only=connected_only,
+                )
+        if not update_claimed(delivery.pk, claimed.worker, values, connected_only=connected_only):
+            return False
+        insert_attempt(attempt_row(outcome))
+        return True
 
     outcome = plan.status
-    with transaction.atomic():
-        if quick_commit:
+    with transaction.atomic() if not one_statement else nullcontext():
+        if quick_commit and not one_statement:
             rows.quick_commit()
         if plan.status == "sent":
-            updated = mine(
+            done = finish(
+                "sent",
                 status=DeliveryStatus.SENT,
                 next_attempt_at=None,
                 sent_at=finished,
@@ -368,42 +369,27 @@ def record(
             )
         elif plan.status == "pending":
             # Back in the queue only if the connection still exists; else it ends here.
-            updated = mine(
+            done = finish(
+                "retry",
                 connected_only=True,
                 status=DeliveryStatus.PENDING,
                 next_attempt_at=plan.next_attempt_at,
                 enqueued_at=finished,
             )
-            if updated:
+            if done:
                 outcome = "retry"
             else:
-                updated = mine(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
                 outcome = DeliveryStatus.CANCELLED
+                done = finish(outcome, status=DeliveryStatus.CANCELLED, next_attempt_at=None)
         else:
-            updated = mine(status=DeliveryStatus.FAILED, next_attempt_at=None)
-        if not updated:
+            done = finish("failed", status=DeliveryStatus.FAILED, next_attempt_at=None)
+        if not done:
             logger.warning(
                 "Delivery %s: attempt %s ended after the row was taken back; result dropped",
                 delivery.pk,
                 claimed.number,
             )
             return LOST
-        insert_attempt(
-            {
-                "firm_id": delivery.firm_id,
-                "delivery_id": delivery.pk,
-                "number": claimed.number,
-                "started_at": claimed.at,
-                "finished_at": finished,
-                "outcome": FAILED if outcome == DeliveryStatus.FAILED else result.outcome,
-                "code": result.code,
-                "error": error,
-                "error_code": (result.error_code or "")[:40],
-                "duration_ms": max(0, int(result.duration_ms)),
-                "next_attempt_at": plan.next_attempt_at if outcome == "retry" else None,
-                "worker": claimed.worker,
-            }
-        )
         if outcome == "retry":
             enqueue_on_commit([delivery.pk], run_after=plan.next_attempt_at)
     return str(outcome)

@@ -7,8 +7,6 @@ removed or taken back from a company: the foreign keys to the installation and t
 become empty and the names stay in the snapshot columns.
 """
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from comptoir.core.models import TimeStampedModel
+from comptoir.deliveries.transports.destinations import destination_from_snapshot
 from comptoir.documents.folders import folder_label
 
 
@@ -163,21 +162,7 @@ class Delivery(TimeStampedModel):
     @property
     def destination_label(self) -> str:
         """Where it goes, for people: the address, the API's host, the SFTP host."""
-        snapshot = self.destination
-        kind = snapshot.get("kind")
-        if kind == "email":
-            return str(snapshot.get("address") or "—")
-        if kind == "https":
-            url = str(snapshot.get("url") or "")
-            try:
-                return urlsplit(url).netloc or url or "—"
-            except ValueError:
-                return url or "—"
-        if kind == "sftp":
-            host = str(snapshot.get("host") or "—")
-            code = snapshot.get("dossier_code")
-            return f"{host} ({code})" if code else host
-        return "—"
+        return destination_from_snapshot(self.destination).label
 
 
 class AttemptOutcome(models.TextChoices):

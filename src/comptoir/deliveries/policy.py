@@ -1,4 +1,8 @@
-"""What happens after an attempt: the retry schedule, the outcome of a reply, the app's limits.
+"""What happens after an attempt: the retry schedule.
+
+(Which partner answer is permanent or passing is the transports' own knowledge, in
+``transports/replies.py``; the app's limits on a file are checked by every transport,
+``transports.base.check_document``.)
 
 Pure functions, no database and no clock of their own: the caller passes ``now`` and, for
 the jitter, a random source (anything with ``uniform(a, b)``, e.g. ``random.Random(seed)``).
@@ -14,23 +18,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from pathlib import PurePosixPath
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
-
-from comptoir.deliveries.transports.base import (
-    FAILED,
-    RETRY,
-    SENT,
-    Outcome,
-    OutgoingDocument,
-    TransportResult,
-    failed,
-)
+from comptoir.deliveries.transports.base import RETRY, SENT, TransportResult
 
 RETRY_SCHEDULE: tuple[timedelta, ...] = (
     timedelta(seconds=5),
@@ -46,8 +37,6 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 JITTER = 0.10
 RETRY_AFTER_CAP = timedelta(hours=24)
-
-RETRYABLE_HTTP_STATUSES = frozenset({408, 425, 429})
 
 
 class RandomSource(Protocol):
@@ -102,90 +91,3 @@ def plan_after_attempt(
         if when is not None:
             return AttemptPlan("pending", when)
     return AttemptPlan("failed")
-
-
-def classify_http_status(status: int) -> Outcome:
-    """2xx sent; 408, 425, 429 and 5xx retry; every other status (3xx, 4xx) failed."""
-    if 200 <= status < 300:
-        return SENT
-    if status in RETRYABLE_HTTP_STATUSES or 500 <= status < 600:
-        return RETRY
-    return FAILED
-
-
-def classify_smtp_code(code: int | None) -> Outcome:
-    """2xx sent; 5xx failed (permanent); 4xx and anything odd (no reply, 3xx) retry."""
-    if code is not None and 200 <= code < 300:
-        return SENT
-    if code is not None and 500 <= code < 600:
-        return FAILED
-    return RETRY
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date.
-    ``None`` when absent or unreadable; 0 for a date already past."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():  # not "²" or a fullwidth 5: int() refuses or reads
-        return float(int(value)) if len(value) <= 12 else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-def _type_matches(rule: str, extension: str, content_type: str) -> bool:
-    rule = rule.strip().lower()
-    if not rule:
-        return False
-    if rule in {"*", "*/*"}:
-        return True
-    if "/" in rule:
-        if rule.endswith("/*"):
-            return content_type.startswith(rule[:-1])
-        return content_type == rule
-    return extension == (rule if rule.startswith(".") else f".{rule}")
-
-
-def check_document(
-    document: OutgoingDocument,
-    *,
-    accepted_types: tuple[str, ...] | list[str] = (),
-    max_size: int | None = None,
-) -> TransportResult | None:
-    """A permanent failure when the app refuses this file (type or size), else None.
-
-    ``accepted_types`` mixes extensions (``.pdf``, ``pdf``) and MIME types (``application/pdf``,
-    ``image/*``); empty accepts everything. A file is accepted when its extension or its
-    content type matches one rule.
-    """
-    if max_size is not None and max_size > 0 and document.size > max_size:
-        return failed(
-            _(
-                "The file is too large for this application (%(size)s; it accepts at most "
-                "%(limit)s). Send a smaller file or split it."
-            )
-            % {"size": filesizeformat(document.size), "limit": filesizeformat(max_size)},
-            error_code="file_too_large",
-        )
-    if accepted_types:
-        extension = PurePosixPath(document.file_name.lower()).suffix
-        content_type = document.content_type.split(";", 1)[0].strip().lower()
-        if not any(_type_matches(rule, extension, content_type) for rule in accepted_types):
-            return failed(
-                _(
-                    "This application does not accept this type of file (%(type)s). "
-                    "It accepts: %(accepted)s."
-                )
-                % {
-                    "type": extension or content_type or "?",
-                    "accepted": ", ".join(accepted_types),
-                },
-                error_code="file_type_refused",
-            )
-    return None

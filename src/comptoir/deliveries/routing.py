@@ -4,18 +4,9 @@ An app declares its settings in a schema (``store/schema.py``); the routing read
 and the values the firm typed (firm level: the installation; company level: the connection)
 and answers a list of :class:`PlannedDestination` — one delivery each. No database access.
 
-Per transport:
-
-- **email**: the company-level collection e-mail fields whose ``folder`` is the document's
-  folder, each one a destination (two different addresses → two deliveries); when none of
-  them has a value, the company-level collection e-mail without a folder (one address per
-  company). The sender is the firm-level e-mail field (the firm's bot address registered in
-  the partner's tool) when the schema has one, else the platform's default sender.
-- **https**: the URL field (company level first, then firm level) and the signing secret
-  (a secret field, company level first, then firm level).
-- **sftp**: firm-level host, port, login, password or private key, host key and remote folder,
-  recognised by their keys (``sftp_host``/``host``, ``*_port``, ``*_login``/``*_user*``,
-  ``*password*``, ``*private_key*``, ``*host_key*``/``*fingerprint*``, ``*dir*``/``*path*``).
+What each transport wants is its destination class's knowledge (``transports/destinations``:
+``EmailDestination.plan``, ``HttpsDestination.plan``, ``SftpDestination.plan``); the routing
+reads the app's schema, finds the dossier code, and asks the app's transport.
 
 For every transport the partner's dossier identifier is the first company-level text field
 (``dossier_code``, ``customer_id``...), sent along with the file.
@@ -31,26 +22,30 @@ engine reads it when it sends.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from comptoir.deliveries.transports.base import PlannedDestination, setting_value
+from comptoir.deliveries.transports.destinations import destination_class, sftp_role
 from comptoir.store.models import AppType
-from comptoir.store.schema import COMPANY, FIRM, SchemaError, SettingField, parse_schema
+from comptoir.store.schema import COMPANY, SchemaError, SettingField, parse_schema
+
+if TYPE_CHECKING:
+    from comptoir.assignments.models import CompanyAssignment
+    from comptoir.store.models import App
+
+__all__ = [
+    "PlannedDestination",
+    "app_fields",
+    "destinations_for",
+    "destinations_for_assignment",
+    "sftp_role",
+]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PlannedDestination:
-    """One place to send the document: ``key`` is stable for a connection and folder
-    (used to find it again on "Renvoyer"), ``snapshot`` is stored on the delivery."""
-
-    key: str
-    snapshot: dict[str, Any]
-
-
-def app_fields(app) -> tuple[SettingField, ...]:
+def app_fields(app: App) -> tuple[SettingField, ...]:
     """The app's settings fields; none (and a log line) when its schema is broken."""
     try:
         return parse_schema(app.settings_schema, app=app.slug)
@@ -59,142 +54,16 @@ def app_fields(app) -> tuple[SettingField, ...]:
         return ()
 
 
-def _value(settings: Mapping[str, Any], key: str) -> str:
-    value = settings.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _common(app, key: str, dossier_code: str) -> dict[str, Any]:
-    return {
-        "key": key,
-        "kind": app.transport,
-        "app_name": app.name,
-        "dossier_code": dossier_code,
-        "accepted_types": [str(t) for t in (app.accepted_file_types or [])],
-        "max_size": app.max_file_size,
-    }
-
-
-def _dossier_code(fields, company_settings) -> str:
+def _dossier_code(fields: Sequence[SettingField], company_settings: Mapping[str, Any]) -> str:
     for spec in fields:
         if spec.level == COMPANY and spec.kind == "text":
-            return _value(company_settings, spec.key)
+            return setting_value(company_settings, spec.key)
     return ""
-
-
-def _email_destinations(app, fields, firm_settings, company_settings, folder, dossier_code):
-    emails = [f for f in fields if f.level == COMPANY and f.kind == "email"]
-    specific = [f for f in emails if f.folder == folder]
-    generic = [f for f in emails if not f.folder]
-    sender_field = next((f for f in fields if f.level == FIRM and f.kind == "email"), None)
-    sender = _value(firm_settings, sender_field.key) if sender_field else ""
-    chosen: list[tuple[SettingField, str]] = []
-    for group in (specific, generic):
-        filled = [(f, _value(company_settings, f.key)) for f in group]
-        chosen = [(f, address) for f, address in filled if address]
-        if chosen:
-            break
-    if not chosen:
-        # Nothing typed: a required address is a configuration error the firm must see.
-        required = next((f for f in specific + generic if f.required), None)
-        chosen = [(required, "")] if required is not None else []
-    destinations, seen = [], set()
-    for spec, address in chosen:
-        if address and address.lower() in seen:
-            continue
-        seen.add(address.lower())
-        snapshot = _common(app, f"email:{spec.key}", dossier_code)
-        snapshot.update(address=address, sender=sender, setting=spec.key, folder_field=spec.folder)
-        destinations.append(PlannedDestination(snapshot["key"], snapshot))
-    return destinations
-
-
-def _first(fields, kind: str, levels=(COMPANY, FIRM)) -> SettingField | None:
-    for level in levels:
-        for spec in fields:
-            if spec.level == level and spec.kind == kind:
-                return spec
-    return None
-
-
-def _settings_of(level: str, firm_settings, company_settings):
-    return company_settings if level == COMPANY else firm_settings
-
-
-def _https_destinations(app, fields, firm_settings, company_settings, dossier_code):
-    url_fields = [f for level in (COMPANY, FIRM) for f in fields if f.level == level]
-    url_fields = [f for f in url_fields if f.kind == "url"]
-    if not url_fields:
-        return []  # the app takes no pushed documents (e.g. it is started from the screens)
-    url = ""
-    for spec in url_fields:
-        url = _value(_settings_of(spec.level, firm_settings, company_settings), spec.key)
-        if url:
-            break
-    secret = _first(fields, "secret")
-    snapshot = _common(app, f"https:{url_fields[0].key}", dossier_code)
-    snapshot.update(
-        url=url, secrets={"secret": [secret.level, secret.key]} if secret is not None else {}
-    )
-    return [PlannedDestination(snapshot["key"], snapshot)]
-
-
-def _matches(key: str, *words: str) -> bool:
-    return any(word in key for word in words)
-
-
-_SFTP_PLAIN_ROLES = (
-    ("host_key", ("host_key", "fingerprint")),
-    ("host", ("host",)),
-    ("port", ("port",)),
-    ("username", ("login", "user")),
-    ("remote_dir", ("dir", "path")),
-)
-
-
-def sftp_role(spec: SettingField) -> str | None:
-    """What a firm-level field of an SFTP app is, recognised by its key: ``host``, ``port``,
-    ``username``, ``host_key``, ``remote_dir``, ``password`` or ``private_key`` (None: none).
-    The routing and the settings check (``deliveries.settings_checks``) read the same roles."""
-    if spec.level != FIRM:
-        return None
-    if spec.is_secret:
-        if _matches(spec.key, "private_key", "ssh_key"):
-            return "private_key"
-        if _matches(spec.key, "password", "pass"):
-            return "password"
-        return None
-    for role, words in _SFTP_PLAIN_ROLES:
-        if _matches(spec.key, *words):
-            return role
-    return None
-
-
-def _sftp_destinations(app, fields, firm_settings, dossier_code):
-    plain: dict[str, str] = {}
-    secrets: dict[str, list[str]] = {}
-    for spec in fields:
-        role = sftp_role(spec)
-        if role in ("private_key", "password"):
-            secrets.setdefault(role, [FIRM, spec.key])
-        elif role is not None:
-            plain.setdefault(role, _value(firm_settings, spec.key))
-    port = plain.get("port", "")
-    snapshot = _common(app, "sftp", dossier_code)
-    snapshot.update(
-        host=plain.get("host", ""),
-        port=int(port) if port.isascii() and port.isdigit() else None,
-        username=plain.get("username", ""),
-        host_key=plain.get("host_key", ""),
-        remote_dir=plain.get("remote_dir", ""),
-        secrets=secrets,
-    )
-    return [PlannedDestination("sftp", snapshot)]
 
 
 def destinations_for(
     *,
-    app,
+    app: App,
     folder: str,
     firm_settings: Mapping[str, Any] | None,
     company_settings: Mapping[str, Any] | None,
@@ -206,18 +75,19 @@ def destinations_for(
     firm_settings = firm_settings or {}
     company_settings = company_settings or {}
     dossier_code = _dossier_code(fields, company_settings)
-    if app.transport == "email":
-        return _email_destinations(
-            app, fields, firm_settings, company_settings, folder, dossier_code
-        )
-    if app.transport == "https":
-        return _https_destinations(app, fields, firm_settings, company_settings, dossier_code)
-    if app.transport == "sftp":
-        return _sftp_destinations(app, fields, firm_settings, dossier_code)
-    return []
+    return destination_class(app.transport).plan(
+        app,
+        fields,
+        firm_settings=firm_settings,
+        company_settings=company_settings,
+        folder=folder,
+        dossier_code=dossier_code,
+    )
 
 
-def destinations_for_assignment(assignment, folder: str) -> list[PlannedDestination]:
+def destinations_for_assignment(
+    assignment: CompanyAssignment, folder: str
+) -> list[PlannedDestination]:
     """The destinations of one connection (its installation and app already loaded)."""
     installation = assignment.installation
     return destinations_for(

@@ -30,13 +30,14 @@ Values go through each field's ``get_db_prep_save``, exactly as ``QuerySet.updat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
@@ -88,6 +89,7 @@ class _Part:
 @dataclass(frozen=True)
 class _Statement:
     sql: str
+    select: str  # "SELECT <columns> FROM {source} t0 <joins>": the read over any row source
     parts: tuple[_Part, ...]
     # Per selected column: its converters and the column expression they are given.
     converters: tuple[tuple[tuple[Converter, ...], Any], ...]
@@ -131,21 +133,18 @@ def _statement(vendor: str) -> _Statement:
             )
     root = parts[0]
     # Only names from the models' metadata go into the text; the id is a parameter.
-    sql = "SELECT {} FROM {} {} {} WHERE {}.{} = %s".format(  # noqa: S608
-        ", ".join(columns),
-        quote(Delivery._meta.db_table),
-        root.alias,
-        " ".join(joins),
-        root.alias,
-        quote(Delivery._meta.pk.column),
+    select = "SELECT {} FROM {{source}} {} {}".format(  # noqa: S608
+        ", ".join(columns), root.alias, " ".join(joins)
     )
+    where = f" WHERE {root.alias}.{quote(Delivery._meta.pk.column)} = %s"
+    sql = select.format(source=quote(Delivery._meta.db_table)) + where
     converters = []
     for part in parts:
         for field in part.fields:
             column = field.get_col(part.alias)
             found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
             converters.append((tuple(found), column))
-    return _Statement(sql=sql, parts=parts, converters=tuple(converters))
+    return _Statement(sql=sql, select=select, parts=parts, converters=tuple(converters))
 
 
 def _converted(row: Sequence[Any], statement: _Statement) -> list[Any]:
@@ -162,8 +161,21 @@ def load_for_attempt(delivery_id: int) -> Delivery | None:
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [delivery_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _instances(row, statement)
+
+
+def claim_and_load(claim_sql: str, params: Sequence[Any]) -> Delivery | None:
+    """PostgreSQL: the claim (``claim_sql``, an ``UPDATE … RETURNING *``) and the read in one
+    statement, ``WITH claimed AS (UPDATE …) SELECT … FROM claimed …``: one round trip."""
+    statement = _statement(connection.vendor)
+    sql = f"WITH claimed AS ({claim_sql}) " + statement.select.format(source="claimed")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    return None if row is None else _instances(row, statement)
+
+
+def _instances(row: Sequence[Any], statement: _Statement) -> Delivery:
     values = _converted(row, statement)
     instances: dict[tuple[str, ...], models.Model | None] = {}
     offset = 0
@@ -200,6 +212,13 @@ def _update_sql(vendor: str, names: tuple[str, ...], connected_only: bool) -> st
     return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {condition}"  # noqa: S608
 
 
+def _update_params(values: dict[str, Any]) -> list[Any]:
+    return [
+        Delivery._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in values.items()
+    ]
+
+
 def update_claimed(
     delivery_id: int, worker: str, values: dict[str, Any], *, connected_only: bool = False
 ) -> int:
@@ -225,9 +244,8 @@ def _insert_sql(vendor: str) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
     return f"INSERT INTO {table} ({columns}) VALUES ({marks})", fields  # noqa: S608
 
 
-def insert_attempt(values: dict[str, Any]) -> None:
-    """Write one attempt's row; ``created_at``/``updated_at`` are now, as ``save()`` sets them."""
-    sql, fields = _insert_sql(connection.vendor)
+def _attempt_params(values: dict[str, Any]) -> list[Any]:
+    _sql, fields = _insert_sql(connection.vendor)
     now = timezone.now()
     params = []
     for field in fields:
@@ -238,8 +256,49 @@ def insert_attempt(values: dict[str, Any]) -> None:
         else:
             value = field.get_default()
         params.append(field.get_db_prep_save(value, connection))
+    return params
+
+
+def insert_attempt(values: dict[str, Any]) -> None:
+    """Write one attempt's row; ``created_at``/``updated_at`` are now, as ``save()`` sets them."""
+    sql, _fields = _insert_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _attempt_params(values))
+
+
+def finish_in_one_statement(
+    delivery_id: int,
+    worker: str,
+    values: dict[str, Any],
+    attempt: dict[str, Any],
+    *,
+    connected_only: bool = False,
+) -> bool:
+    """PostgreSQL: :func:`update_claimed` and :func:`insert_attempt` as one statement
+    (``WITH mine AS (UPDATE … RETURNING id) INSERT … SELECT … FROM mine``), atomic by itself:
+    the attempt is written only if the delivery was still this claim's. True if it was."""
+    update = _update_sql(connection.vendor, tuple(values), connected_only)
+    insert, fields = _insert_sql(connection.vendor)
+    table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
+    columns = insert[insert.index("(") : insert.index(")") + 1]
+    # Typed, so that the server knows each parameter's type when it prepares the statement.
+    marks = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    sql = f"WITH mine AS ({update} RETURNING 1) INSERT INTO {table} {columns} "
+    sql += f"SELECT {marks} FROM mine"  # noqa: S608
+    params = [
+        *_update_params(values),
+        delivery_id,
+        DeliveryStatus.SENDING.value,
+        worker,
+        *_attempt_params(attempt),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+# Set by the worker when its own connection was opened with synchronous_commit=off.
+session_commits_quickly = False
 
 
 def quick_commits() -> bool:
@@ -249,6 +308,21 @@ def quick_commits() -> bool:
 
 def quick_commit() -> None:
     """Inside a transaction: its commit returns before the disk flush (see the module).
-    ``SET LOCAL`` lasts until that commit only, so it is safe behind a transaction pooler."""
+    ``SET LOCAL`` lasts until that commit only, so it is safe behind a transaction pooler.
+    Nothing to do when the worker's session already commits so."""
+    if session_commits_quickly:
+        return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+@contextmanager
+def quick_scope(quick: bool) -> Iterator[None]:
+    """Around one statement of the delivery loop: a transaction that commits quickly when
+    the session does not already (behind a pooler); nothing otherwise."""
+    if quick and not session_commits_quickly:
+        with transaction.atomic():
+            quick_commit()
+            yield
+    else:
+        yield

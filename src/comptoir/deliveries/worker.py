@@ -45,7 +45,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from comptoir.core.request_context import bound
@@ -73,12 +73,16 @@ def prepare_worker_connection() -> bool:
     options = connection.settings_dict.setdefault("OPTIONS", {})
     options.setdefault("server_side_binding", True)
     options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
+    if rows.quick_commits():  # the whole session commits without waiting for the disk
+        extra = options.get("options", "")
+        options["options"] = f"{extra} -c synchronous_commit=off".strip()
+        rows.session_commits_quickly = True
     if connection.connection is not None:  # already open: reopen with the options
         connection.close()
     return True
 
 
-def _claim_sql() -> str:
+def _claim_sql(returning: str = "id, attempt_count") -> str:
     table = connection.ops.quote_name(Delivery._meta.db_table)
     lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     return (
@@ -86,7 +90,7 @@ def _claim_sql() -> str:
         "attempt_count = attempt_count + 1, updated_at = %s "
         f"WHERE id = (SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "
         f"ORDER BY next_attempt_at, id LIMIT 1{lock}) AND status = %s "
-        "RETURNING id, attempt_count"
+        f"RETURNING {returning}"
     )
 
 
@@ -95,28 +99,39 @@ def _due_sql() -> str:
     return f"SELECT 1 FROM {table} WHERE status = %s AND next_attempt_at <= %s LIMIT 1"  # noqa: S608
 
 
-def _claim_row(params: list[Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(), params)
-        return cursor.fetchone()
+def _claim_params(worker: str, now: datetime) -> list[Any]:
+    at = connection.ops.adapt_datetimefield_value(now)
+    pending, sending = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
+    return [sending, at, worker, at, pending, at, pending]
 
 
 def claim_due(now: datetime) -> tuple[int, engine.Claim] | None:
     """Claim the oldest due pending delivery: its id and the claim, or None if none is due."""
     worker = engine.worker_name()
-    at = connection.ops.adapt_datetimefield_value(now)
-    pending, sending = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
-    params = [sending, at, worker, at, pending, at, pending]
-    if rows.quick_commits():
-        with transaction.atomic():
-            rows.quick_commit()
-            row = _claim_row(params)
-    else:
-        row = _claim_row(params)
+    with rows.quick_scope(rows.quick_commits()), connection.cursor() as cursor:
+        cursor.execute(_claim_sql(), _claim_params(worker, now))
+        row = cursor.fetchone()
     if row is None:
         return None
     delivery_id, number = int(row[0]), int(row[1])
     return delivery_id, engine.Claim(worker=worker, at=now, number=number)
+
+
+def claim_and_load(now: datetime) -> tuple[Delivery, engine.Claim] | None:
+    """The claim and the attempt's read: one statement on PostgreSQL, two on SQLite (which
+    has no ``UPDATE`` in a ``WITH``). None when nothing is due."""
+    if connection.vendor != "postgresql":
+        claimed = claim_due(now)
+        if claimed is None:
+            return None
+        delivery = engine.load(claimed[0])
+        return None if delivery is None else (delivery, claimed[1])
+    worker = engine.worker_name()
+    with rows.quick_scope(rows.quick_commits()):
+        delivery = rows.claim_and_load(_claim_sql("*"), _claim_params(worker, now))
+    if delivery is None:
+        return None
+    return delivery, engine.Claim(worker=worker, at=now, number=delivery.attempt_count)
 
 
 def anything_due(now: datetime) -> bool:
@@ -131,17 +146,14 @@ def anything_due(now: datetime) -> bool:
 
 def attempt_next(*, clock: engine.Clock = timezone.now) -> str | None:
     """Claim and send one due delivery; what happened, or None when nothing was due."""
-    claimed = claim_due(clock())
+    claimed = claim_and_load(clock())
     if claimed is None:
         return None
-    delivery_id, claim = claimed
-    delivery = engine.load(delivery_id)
-    if delivery is None:  # deleted with its company between the claim and the read
-        return engine.SKIPPED
+    delivery, claim = claimed
     # Log lines carry the upload's request id, kept on the row by the outbox.
-    with bound(request=delivery.request_id or None, delivery=delivery_id):
+    with bound(request=delivery.request_id or None, delivery=delivery.pk):
         outcome = engine.attempt(delivery, claim, clock=clock)
-        logger.info("delivery %s: %s", delivery_id, outcome)
+        logger.info("delivery %s: %s", delivery.pk, outcome)
         return outcome
 
 

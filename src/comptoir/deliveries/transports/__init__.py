@@ -1,6 +1,8 @@
 """Delivery transports: one small class per way of sending, behind the contract of ``base``.
 
-``get_transport("email")`` gives a ready transport; ``TRANSPORTS`` maps each supported kind to
+Each transport's destination (what it needs, how a connection's settings describe it, its
+label and its configuration check) is in ``destinations``. ``get_transport("email")`` gives
+a ready transport; ``TRANSPORTS`` maps each supported kind to
 its class (imported on first use, so that the SFTP library loads only when needed).
 """
 
@@ -16,8 +18,16 @@ from comptoir.deliveries.transports.base import (
     SENT,
     Destination,
     OutgoingDocument,
+    PlannedDestination,
     Transport,
     TransportResult,
+)
+from comptoir.deliveries.transports.destinations import (
+    EmailDestination,
+    HttpsDestination,
+    SftpDestination,
+    destination_class,
+    destination_from_snapshot,
 )
 
 TRANSPORTS: dict[str, str] = {
@@ -31,7 +41,7 @@ class UnknownTransport(LookupError):
     """No transport for this kind: the engine marks such a delivery failed."""
 
 
-def get_transport_class(kind: str) -> type[Transport]:
+def get_transport_class(kind: str) -> type[Transport[Any]]:
     try:
         path = TRANSPORTS[kind]
     except KeyError:
@@ -39,7 +49,7 @@ def get_transport_class(kind: str) -> type[Transport]:
     return import_string(path)
 
 
-def get_transport(kind: str, **options: Any) -> Transport:
+def get_transport(kind: str, **options: Any) -> Transport[Any]:
     """A transport for ``kind``; ``options`` go to its constructor (timeouts, test hooks)."""
     return get_transport_class(kind)(**options)
 
@@ -50,10 +60,16 @@ __all__ = [
     "SENT",
     "TRANSPORTS",
     "Destination",
+    "EmailDestination",
+    "HttpsDestination",
     "OutgoingDocument",
+    "PlannedDestination",
+    "SftpDestination",
     "Transport",
     "TransportResult",
     "UnknownTransport",
+    "destination_class",
+    "destination_from_snapshot",
     "get_transport",
     "get_transport_class",
 ]

@@ -27,13 +27,18 @@ import re
 import time
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, ClassVar, Literal
+from pathlib import PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeVar, cast
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from comptoir.deliveries import netguard
+
+if TYPE_CHECKING:
+    from comptoir.store.schema import SettingField
 
 Outcome = Literal["sent", "retry", "failed"]
 SENT: Outcome = "sent"
@@ -98,41 +103,101 @@ class OutgoingDocument:
 
 
 @dataclass(frozen=True)
+class PlannedDestination:
+    """One place to send the document: ``key`` is stable for a connection and folder
+    (used to find it again on "Renvoyer"), ``snapshot`` is stored on the delivery."""
+
+    key: str
+    snapshot: dict[str, Any]
+
+
+def setting_value(settings: Mapping[str, Any], key: str) -> str:
+    """A typed setting as text, trimmed; "" when absent or not text."""
+    value = settings.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def snapshot_base(app: Any, key: str, dossier_code: str) -> dict[str, Any]:
+    """What every destination's snapshot holds: its key and kind, the app's name and limits."""
+    return {
+        "key": key,
+        "kind": app.transport,
+        "app_name": app.name,
+        "dossier_code": dossier_code,
+        "accepted_types": [str(t) for t in (app.accepted_file_types or [])],
+        "max_size": app.max_file_size,
+    }
+
+
+@dataclass(frozen=True)
 class Destination:
-    """Where one app wants the document, read from the app's firm and dossier settings.
+    """Where one app wants the document; each transport has its own subclass
+    (``EmailDestination``, ``HttpsDestination``, ``SftpDestination``) that owns:
 
-    ``kind`` picks the transport. The fields each kind reads:
+    - :meth:`plan`: the destinations a connection's settings describe (at upload time, the
+      snapshots stored on the deliveries; secrets only say where they live);
+    - :meth:`from_snapshot`: the destination of a stored snapshot, secrets filled in;
+    - :attr:`label`: where it goes, for people (the send history);
+    - :meth:`missing_setting` and :meth:`check`: the configuration problems that fail a
+      delivery before any network call.
 
-    - ``email``: ``address`` (the partner's collection address for this folder) and
-      ``sender`` (the firm's sender address for this app, ``"Name <addr>"`` allowed; falls
-      back to ``settings.DEFAULT_FROM_EMAIL``);
-    - ``https``: ``url`` and ``secret`` (the per-installation Standard Webhooks secret,
-      ``whsec_<base64>`` or bare base64);
-    - ``sftp``: ``host``, ``port``, ``username``, ``password`` or ``private_key``,
-      ``host_key`` (the server's public key line or its ``SHA256:`` fingerprint, required),
-      ``remote_dir``.
-
-    All kinds: ``dossier_code`` (the partner's dossier code, sent along), ``app_name`` (for
-    messages), ``accepted_types`` (``.pdf``, ``application/pdf``, ``image/*``; empty = all)
-    and ``max_size`` in bytes (``None`` = no limit).
+    Common fields: ``dossier_code`` (the partner's dossier code, sent along), ``app_name``
+    (for messages), ``accepted_types`` (``.pdf``, ``application/pdf``, ``image/*``; empty =
+    all) and ``max_size`` in bytes (``None`` = no limit).
     """
 
-    kind: str
-    address: str = ""
-    sender: str = ""
-    url: str = ""
-    secret: str = field(default="", repr=False)
-    host: str = ""
-    port: int | None = None
-    username: str = ""
-    password: str = field(default="", repr=False)
-    private_key: str = field(default="", repr=False)
-    host_key: str = ""
-    remote_dir: str = ""
+    kind: ClassVar[str] = ""
     dossier_code: str = ""
     app_name: str = ""
     accepted_types: tuple[str, ...] = ()
     max_size: int | None = None
+
+    @classmethod
+    def plan(
+        cls,
+        app: Any,
+        fields: Sequence[SettingField],
+        *,
+        firm_settings: Mapping[str, Any],
+        company_settings: Mapping[str, Any],
+        folder: str,
+        dossier_code: str,
+    ) -> list[PlannedDestination]:
+        """The destinations of this connection for a document of ``folder``."""
+        return []
+
+    @classmethod
+    def from_snapshot(
+        cls, snapshot: Mapping[str, Any], secrets: Mapping[str, str] | None = None
+    ) -> Self:
+        """The destination a delivery's snapshot describes, with its secrets' values."""
+        return cls(**cls.common_fields(snapshot))
+
+    @staticmethod
+    def common_fields(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "dossier_code": str(snapshot.get("dossier_code") or ""),
+            "app_name": str(snapshot.get("app_name") or ""),
+            "accepted_types": tuple(str(t) for t in snapshot.get("accepted_types") or ()),
+            "max_size": snapshot.get("max_size") or None,
+        }
+
+    @property
+    def label(self) -> str:
+        """Where it goes, for people."""
+        return "—"
+
+    @classmethod
+    def missing_setting(
+        cls, snapshot: Mapping[str, Any], *, folder_label: str, company_name: str, app_name: str
+    ) -> TransportResult | None:
+        """A permanent failure the snapshot already shows (a required setting left empty),
+        with what to fill in; None when nothing is missing."""
+        return None
+
+    def check(self) -> TransportResult | None:
+        """A ``failed`` result when these settings cannot work, else None (no network)."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -203,40 +268,43 @@ def guard_refusal(exc: netguard.Refused | netguard.LookupFailed) -> TransportRes
     return retry(exc.message, error_code="dns_error")
 
 
-class Transport(ABC):
+D = TypeVar("D", bound=Destination)
+
+
+class Transport(ABC, Generic[D]):
     """Base of every transport: checks, timing, then :meth:`deliver`.
 
-    Subclasses set ``kind`` and implement :meth:`deliver`; they may override
-    :meth:`check_destination` to refuse a bad configuration before any network call.
+    Subclasses set ``kind`` and ``destination_class`` and implement :meth:`deliver`; the
+    destination's own :meth:`Destination.check` refuses a bad configuration before any
+    network call.
     """
 
     kind: ClassVar[str]
+    destination_class: ClassVar[type[Destination]] = Destination
 
     def send(
         self, document: OutgoingDocument, destination: Destination, *, idempotency_key: str
     ) -> TransportResult:
         if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
             raise ValueError(f"malformed idempotency key: {idempotency_key!r}")
-        if destination.kind != self.kind:
+        if not isinstance(destination, self.destination_class):
             raise ValueError(f"{type(self).__name__} cannot send to a {destination.kind!r}")
         started = time.monotonic()
-        result = self._checked_send(document, destination, idempotency_key)
+        result = self._checked_send(document, cast(D, destination), idempotency_key)
         if not result.duration_ms:
             elapsed = round((time.monotonic() - started) * 1000)
             result = replace(result, duration_ms=elapsed)
         return result
 
     def _checked_send(
-        self, document: OutgoingDocument, destination: Destination, idempotency_key: str
+        self, document: OutgoingDocument, destination: D, idempotency_key: str
     ) -> TransportResult:
-        from comptoir.deliveries.policy import check_document
-
         refusal = check_document(
             document, accepted_types=destination.accepted_types, max_size=destination.max_size
         )
         if refusal is not None:
             return refusal
-        refusal = self.check_destination(destination)
+        refusal = destination.check()
         if refusal is not None:
             return refusal
         try:
@@ -256,16 +324,67 @@ class Transport(ABC):
             )
         return self.deliver(document, content, destination, idempotency_key)
 
-    def check_destination(self, destination: Destination) -> TransportResult | None:
-        """A ``failed`` result when the destination's settings cannot work, else None."""
-        return None
-
     @abstractmethod
     def deliver(
         self,
         document: OutgoingDocument,
         content: bytes,
-        destination: Destination,
+        destination: D,
         idempotency_key: str,
     ) -> TransportResult:
         """Send ``content`` (already checked against the version's size and SHA-256)."""
+
+
+# --- the app's limits, checked by every transport before any network call ------------------
+
+
+def _type_matches(rule: str, extension: str, content_type: str) -> bool:
+    rule = rule.strip().lower()
+    if not rule:
+        return False
+    if rule in {"*", "*/*"}:
+        return True
+    if "/" in rule:
+        if rule.endswith("/*"):
+            return content_type.startswith(rule[:-1])
+        return content_type == rule
+    return extension == (rule if rule.startswith(".") else f".{rule}")
+
+
+def check_document(
+    document: OutgoingDocument,
+    *,
+    accepted_types: tuple[str, ...] | list[str] = (),
+    max_size: int | None = None,
+) -> TransportResult | None:
+    """A permanent failure when the app refuses this file (type or size), else None.
+
+    ``accepted_types`` mixes extensions (``.pdf``, ``pdf``) and MIME types (``application/pdf``,
+    ``image/*``); empty accepts everything. A file is accepted when its extension or its
+    content type matches one rule.
+    """
+    if max_size is not None and max_size > 0 and document.size > max_size:
+        return failed(
+            _(
+                "The file is too large for this application (%(size)s; it accepts at most "
+                "%(limit)s). Send a smaller file or split it."
+            )
+            % {"size": filesizeformat(document.size), "limit": filesizeformat(max_size)},
+            error_code="file_too_large",
+        )
+    if accepted_types:
+        extension = PurePosixPath(document.file_name.lower()).suffix
+        content_type = document.content_type.split(";", 1)[0].strip().lower()
+        if not any(_type_matches(rule, extension, content_type) for rule in accepted_types):
+            return failed(
+                _(
+                    "This application does not accept this type of file (%(type)s). "
+                    "It accepts: %(accepted)s."
+                )
+                % {
+                    "type": extension or content_type or "?",
+                    "accepted": ", ".join(accepted_types),
+                },
+                error_code="file_type_refused",
+            )
+    return None

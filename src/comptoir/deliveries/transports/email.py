@@ -1,7 +1,7 @@
 """Collection e-mail transport: one message per document version, the file attached.
 
 Sent To the partner's collection address, From the firm's sender address for the app
-(``Destination.sender``, else ``settings.DEFAULT_FROM_EMAIL``), through Django's mail API with
+(``EmailDestination.sender``, else ``settings.DEFAULT_FROM_EMAIL``), through Django's mail API with
 an explicit connection and timeout (by default ``settings.EMAIL_BACKEND`` and its SMTP host).
 
 ``Message-ID`` is derived from the idempotency key, so every attempt of one delivery carries
@@ -27,13 +27,10 @@ from email.utils import formataddr
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from comptoir.deliveries.policy import classify_smtp_code
 from comptoir.deliveries.transports.base import (
     FAILED,
     SENT,
@@ -47,31 +44,13 @@ from comptoir.deliveries.transports.base import (
     safe_file_name,
     sent,
 )
+from comptoir.deliveries.transports.destinations import (
+    EmailDestination,
+    parse_address,
+)
+from comptoir.deliveries.transports.replies import classify_smtp_code
 
 _MIME_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
-_BAD_ADDRESS_CHARS = re.compile(r"[\x00-\x20\x7f<>,;\"\\\u0080-\u009f\u2028\u2029]")
-
-
-class InvalidAddress(ValueError):
-    pass
-
-
-def parse_address(value: str, *, allow_name: bool = True) -> tuple[str, str]:
-    """``(display name, address)`` from ``addr`` or (when ``allow_name``) ``Name <addr>``.
-    The name loses its control characters; the address must be a valid e-mail address
-    without any control, space or separator character."""
-    value = (value or "").strip()
-    name, address = "", value
-    if allow_name and value.endswith(">") and "<" in value:
-        name, _sep, address = value[:-1].rpartition("<")
-    address = address.strip()
-    if not address or _BAD_ADDRESS_CHARS.search(address):
-        raise InvalidAddress(value)
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise InvalidAddress(value) from None
-    return clean_text(name.strip().strip('"'), 100), address
 
 
 def message_id_for(idempotency_key: str, sender_address: str) -> str:
@@ -117,8 +96,9 @@ def _smtp_text(exc: smtplib.SMTPException) -> str:
     return clean_text(raw, 150)
 
 
-class EmailTransport(Transport):
+class EmailTransport(Transport[EmailDestination]):
     kind: ClassVar[str] = "email"
+    destination_class: ClassVar[type[Destination]] = EmailDestination
 
     def __init__(self, *, timeout: float | None = None, **connection_options: Any) -> None:
         """``connection_options`` go to ``get_connection`` (``backend``, ``host``, ``port``,
@@ -126,36 +106,11 @@ class EmailTransport(Transport):
         self.timeout = settings.EMAIL_TIMEOUT if timeout is None else timeout
         self.connection_options = connection_options
 
-    def check_destination(self, destination: Destination) -> TransportResult | None:
-        try:
-            parse_address(destination.address, allow_name=False)
-        except InvalidAddress:
-            return failed(
-                _(
-                    "The collection address “%(address)s” is not a valid e-mail address. "
-                    "Correct it in the application's settings for this company."
-                )
-                % {"address": clean_text(destination.address, 100)},
-                error_code="bad_configuration",
-            )
-        try:
-            parse_address(destination.sender or settings.DEFAULT_FROM_EMAIL)
-        except InvalidAddress:
-            return failed(
-                _(
-                    "The sender address “%(address)s” is not a valid e-mail address. "
-                    "Correct it in the application's settings."
-                )
-                % {"address": clean_text(destination.sender, 100)},
-                error_code="bad_configuration",
-            )
-        return None
-
     def build_message(
         self,
         document: OutgoingDocument,
         content: bytes,
-        destination: Destination,
+        destination: EmailDestination,
         idempotency_key: str,
         connection: Any = None,
     ) -> EmailMessage:
@@ -213,7 +168,7 @@ class EmailTransport(Transport):
         self,
         document: OutgoingDocument,
         content: bytes,
-        destination: Destination,
+        destination: EmailDestination,
         idempotency_key: str,
     ) -> TransportResult:
         connection = get_connection(

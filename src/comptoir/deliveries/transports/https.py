@@ -24,7 +24,6 @@ configure the final address); the connection goes only to an address the guard v
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -39,7 +38,6 @@ import httpx
 from django.utils.translation import gettext as _
 
 from comptoir.deliveries import netguard
-from comptoir.deliveries.policy import classify_http_status, parse_retry_after
 from comptoir.deliveries.transports.base import (
     RETRY,
     Destination,
@@ -53,22 +51,17 @@ from comptoir.deliveries.transports.base import (
     safe_file_name,
     sent,
 )
+from comptoir.deliveries.transports.destinations import (
+    SECRET_PREFIX,
+    HttpsDestination,
+    decode_secret,
+)
 from comptoir.deliveries.transports.pinning import PinnedTransport
+from comptoir.deliveries.transports.replies import classify_http_status, parse_retry_after
 
 USER_AGENT = "Comptoir-Delivery/1"
 RESPONSE_READ_LIMIT = 64 * 1024
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's prefix, not a secret
 CONTENT_TYPE = "application/json"
-
-
-def decode_secret(secret: str) -> bytes | None:
-    """The signing key of a Standard Webhooks secret, or None when it is not valid."""
-    text = secret.strip().removeprefix(SECRET_PREFIX)
-    try:
-        key = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return key or None
 
 
 def generate_secret() -> str:
@@ -102,7 +95,7 @@ def verify_signature(
 
 
 def build_metadata(
-    document: OutgoingDocument, destination: Destination, idempotency_key: str, now: float
+    document: OutgoingDocument, destination: HttpsDestination, idempotency_key: str, now: float
 ) -> dict[str, Any]:
     meta = document.metadata
     return {
@@ -135,7 +128,7 @@ def build_metadata(
 def build_payload(
     document: OutgoingDocument,
     content: bytes,
-    destination: Destination,
+    destination: HttpsDestination,
     idempotency_key: str,
     now: float,
 ) -> dict[str, Any]:
@@ -194,8 +187,9 @@ def _is_certificate_error(exc: BaseException) -> bool:
     return False
 
 
-class HttpsTransport(Transport):
+class HttpsTransport(Transport[HttpsDestination]):
     kind: ClassVar[str] = "https"
+    destination_class: ClassVar[type[Destination]] = HttpsDestination
 
     def __init__(
         self,
@@ -214,27 +208,11 @@ class HttpsTransport(Transport):
         self.ssl_context = ssl_context
         self.clock = clock
 
-    def check_destination(self, destination: Destination) -> TransportResult | None:
-        if not destination.url:
-            return failed(
-                _("No API URL is configured for this application. Fill it in its settings."),
-                error_code="bad_configuration",
-            )
-        if not destination.secret or decode_secret(destination.secret) is None:
-            return failed(
-                _(
-                    "The application's signing secret is missing or not valid (expected "
-                    "whsec_ followed by base64). Set it again in the application's settings."
-                ),
-                error_code="bad_configuration",
-            )
-        return None
-
     def deliver(
         self,
         document: OutgoingDocument,
         content: bytes,
-        destination: Destination,
+        destination: HttpsDestination,
         idempotency_key: str,
     ) -> TransportResult:
         try:
@@ -248,7 +226,7 @@ class HttpsTransport(Transport):
         timestamp = int(now)
         body = encode_payload(build_payload(document, content, destination, idempotency_key, now))
         key = decode_secret(destination.secret)
-        assert key is not None  # check_destination ran
+        assert key is not None  # the destination's check ran
         headers = {
             "Content-Type": CONTENT_TYPE,
             "User-Agent": USER_AGENT,

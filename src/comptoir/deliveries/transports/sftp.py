@@ -6,7 +6,7 @@ adding a copy, and two versions of a document never collide. It is first written
 hidden ``.part`` name and then renamed, so a partner that polls the folder never picks up a
 half-written file.
 
-The server's host key must be configured (``Destination.host_key``: the public key line as
+The server's host key must be configured (``SftpDestination.host_key``: the public key line as
 in ``known_hosts`` or ``~/.ssh/*.pub``, or its ``SHA256:`` fingerprint as ``ssh-keygen -l``
 prints it): credentials are never sent to a server we cannot recognise. The host goes
 through the outbound-address guard (ports 22 and 1024 to 65535) and the connection is made to
@@ -41,6 +41,7 @@ from comptoir.deliveries.transports.base import (
     safe_file_name,
     sent,
 )
+from comptoir.deliveries.transports.destinations import SftpDestination
 
 T = TypeVar("T")
 _FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}=?$")
@@ -86,7 +87,16 @@ def parse_host_key(value: str) -> asyncssh.SSHKey | str | None:
         return None
 
 
-def remote_path(document: OutgoingDocument, destination: Destination, key: str) -> str:
+def private_key_readable(value: str) -> bool:
+    """Can this private key be used as it is (readable, not encrypted)?"""
+    try:
+        asyncssh.import_private_key(value)
+    except (asyncssh.KeyImportError, ValueError, TypeError):
+        return False
+    return True
+
+
+def remote_path(document: OutgoingDocument, destination: SftpDestination, key: str) -> str:
     token = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
     dossier = re.sub(r"[^A-Za-z0-9_-]", "", destination.dossier_code)[:40]
     name = "_".join(part for part in (dossier, token, safe_file_name(document.file_name)) if part)
@@ -104,8 +114,9 @@ class _FingerprintClient(asyncssh.SSHClient):
         return _fingerprint(key) == self._fingerprint
 
 
-class SftpTransport(Transport):
+class SftpTransport(Transport[SftpDestination]):
     kind: ClassVar[str] = "sftp"
+    destination_class: ClassVar[type[Destination]] = SftpDestination
 
     def __init__(
         self,
@@ -120,34 +131,11 @@ class SftpTransport(Transport):
         self.resolver = resolver
         self.allow_loopback = allow_loopback
 
-    def check_destination(self, destination: Destination) -> TransportResult | None:
-        problems = []
-        if not destination.host:
-            problems.append(_("the server's host name"))
-        if not destination.username:
-            problems.append(_("the user name"))
-        if not destination.password and not destination.private_key:
-            problems.append(_("a password or a private key"))
-        if parse_host_key(destination.host_key) is None:
-            problems.append(_("the server's host key (public key or SHA256 fingerprint)"))
-        if destination.private_key:
-            try:
-                asyncssh.import_private_key(destination.private_key)
-            except (asyncssh.KeyImportError, ValueError, TypeError):
-                problems.append(_("a readable, unencrypted private key"))
-        if problems:
-            return failed(
-                _("The SFTP settings are incomplete: %(missing)s. Complete the app's settings.")
-                % {"missing": ", ".join(problems)},
-                error_code="bad_configuration",
-            )
-        return None
-
     def deliver(
         self,
         document: OutgoingDocument,
         content: bytes,
-        destination: Destination,
+        destination: SftpDestination,
         idempotency_key: str,
     ) -> TransportResult:
         port = destination.port or 22
@@ -209,7 +197,7 @@ class SftpTransport(Transport):
         return failed(message, error_code="sftp_error")
 
     async def _upload(
-        self, ip: str, port: int, destination: Destination, path: str, content: bytes
+        self, ip: str, port: int, destination: SftpDestination, path: str, content: bytes
     ) -> None:
         host_key = parse_host_key(destination.host_key)
         options: dict[str, Any] = {
