@@ -3,6 +3,6 @@
 Add yours to both lines.
 """
 
-from bench.scenarios import assignments, clients_list, deliveries, served_pages, store
+from bench.scenarios import assignments, clients_list, deliveries, served_pages, store, worker
 
-__all__ = ["assignments", "clients_list", "deliveries", "served_pages", "store"]
+__all__ = ["assignments", "clients_list", "deliveries", "served_pages", "store", "worker"]
