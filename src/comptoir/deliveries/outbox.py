@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,12 @@ from comptoir.core import request_context
 from comptoir.core.request_context import carried
 from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.deliveries.routing import PlannedDestination, destinations_for_assignment
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from comptoir.assignments.models import CompanyAssignment
+    from comptoir.documents.models import DocumentVersion
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +99,7 @@ def enqueue_on_commit(delivery_ids: list[int], *, run_after: datetime | None = N
 # --- planning -----------------------------------------------------------------------------------
 
 
-def connections_for(*, firm_id: int, company_id: int):
+def connections_for(*, firm_id: int, company_id: int) -> QuerySet[CompanyAssignment]:
     """The enabled automation connections of a company, with their app. One query."""
     from comptoir.assignments.models import CompanyAssignment
 
@@ -109,7 +116,7 @@ def connections_for(*, firm_id: int, company_id: int):
     )
 
 
-def routable(assignment, folder: str) -> bool:
+def routable(assignment: CompanyAssignment, folder: str) -> bool:
     """Does this connection take documents of ``folder`` from this company at all?"""
     app = assignment.installation.app
     if folder not in (app.accepted_folders or []):
@@ -120,7 +127,12 @@ def routable(assignment, folder: str) -> bool:
 
 
 def build_delivery(
-    *, version, assignment, destination: PlannedDestination, now: datetime, **extra
+    *,
+    version: DocumentVersion,
+    assignment: CompanyAssignment,
+    destination: PlannedDestination,
+    now: datetime,
+    **extra: Any,
 ) -> Delivery:
     installation = assignment.installation
     app = installation.app
@@ -146,7 +158,7 @@ def build_delivery(
     )
 
 
-def plan_deliveries_for_version(*, version) -> list[Delivery]:
+def plan_deliveries_for_version(*, version: DocumentVersion) -> list[Delivery]:
     """Create one delivery per destination of the automation apps routed to this version.
 
     Reads the enabled connections of the version's company whose app accepts the document's
