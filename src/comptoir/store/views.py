@@ -92,6 +92,9 @@ class _CardMaker:
             "inactive": not row["is_active"],
             "detail_url": self.detail.format(row["slug"]),
             "learn_more_label": labels["learn_more"] % named,
+            # Every key the markup reads, even empty: a missing key costs the template engine
+            # a failed lookup (two exceptions and a dir()) per card.
+            **_NO_ACTIONS,
         }
         if installed and (row["type"] == AppType.AUTOMATION or row["audience"] != Audience.FIRM):
             card["clients_url"] = self.clients.format(installation)
@@ -113,6 +116,12 @@ class _CardMaker:
             card["install_form"] = not needs_settings
             card["add_label"] = labels["add"] % named
         return card
+
+
+# The card's optional actions (set below when they apply).
+_NO_ACTIONS = dict.fromkeys(
+    ("clients_url", "edit_url", "remove_url", "move_url", "install_url", "install_form")
+)
 
 
 def firm_fields_of(row: dict):
