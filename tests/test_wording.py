@@ -91,6 +91,28 @@ def test_no_french_translation_has_a_bracketed_plural_or_an_unelided_de():
     assert not problems, "\n".join(sorted(set(problems)))
 
 
+# "de %(company)s" cannot know the name it will hold: a name (a person, a client company, a firm)
+# comes with its preposition instead (core/wording.py, ``%(of_company)s``). Addresses, hosts and
+# domains are identifiers, not names, and numbers never elide.
+NAME_AFTER_DE = re.compile(r"(?<![\wÀ-ÿ])[Dd]e %\((?:user|name|company|firm|who|member)\)s")
+# Still to convert (their source files were being rewritten by other work when this test came):
+# the list may only shrink. A message fixed here fails the test until it leaves the list.
+NOT_YET_ELIDED = {
+    "No collection address is set for the “%(folder)s” folder of %(company)s. Fill it in the "
+    "settings of “%(app)s” for this company, then resend.",
+    "“%(app)s” no longer receives the “%(folder)s” folder of %(company)s. Check the application's "
+    "settings for this company.",
+    "Invitation sent to %(email)s. They become a user of %(company)s once they accept it.",
+    "Invite an administrator of %(firm)s",
+}
+
+
+def test_names_after_de_come_with_their_preposition():
+    found = {msgid for msgid, msgstr in french_messages() if NAME_AFTER_DE.search(msgstr)}
+    assert found <= NOT_YET_ELIDED, sorted(found - NOT_YET_ELIDED)
+    assert found >= NOT_YET_ELIDED, f"fixed: remove from NOT_YET_ELIDED {NOT_YET_ELIDED - found}"
+
+
 @pytest.mark.parametrize(
     ("name", "french", "english"),
     [

@@ -33,6 +33,7 @@ from comptoir.companies.models import Company, CompanyMembership
 from comptoir.companies.roles import clean_company_role
 from comptoir.core.errors import Conflict, NotFound
 from comptoir.core.request_context import carried
+from comptoir.core.wording import of_name
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
 from comptoir.firms.permissions import is_firm_member
 from comptoir.tenancy import hooks as tenancy_hooks
@@ -102,8 +103,8 @@ def company_member_invite(
 def _refuse_duplicate(*, user: User, company: Company) -> None:
     if CompanyMembership.objects.filter(company=company, user=user).exists():
         raise Conflict(
-            _("%(email)s is already a user of %(company)s.")
-            % {"email": user.email, "company": company.name},
+            _("%(email)s is already a user %(of_company)s.")
+            % {"email": user.email, "of_company": of_name(company.name)},
             code="already_member",
             field="email",
         )
@@ -270,8 +271,8 @@ def firm_admin_invite(
         user = User.objects.filter(email=email).first()
         if user is not None and is_firm_member(user, firm):
             raise Conflict(
-                _("%(email)s is already a member of %(firm)s.")
-                % {"email": email, "firm": firm.name},
+                _("%(email)s is already a member %(of_firm)s.")
+                % {"email": email, "of_firm": of_name(firm.name)},
                 code="already_member",
                 field="email",
             )

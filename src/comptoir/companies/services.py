@@ -18,6 +18,7 @@ from comptoir.companies.roles import clean_company_role
 from comptoir.companies.siret import SiretError, format_siret, normalize_siret
 from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, ValidationFailed
+from comptoir.core.wording import of_name
 from comptoir.documents import hooks as documents_hooks
 
 NAME_MAX = 200
@@ -210,10 +211,13 @@ def require_another_administrateur(
     if membership.pk in admins and len(admins) == 1:
         raise Conflict(
             _(
-                "%(user)s is the last administrator of %(company)s. Make another user "
+                "%(user)s is the last administrator %(of_company)s. Make another user "
                 "administrator first, so that someone can still manage the company's users."
             )
-            % {"user": membership.user.display_name, "company": membership.company.name},
+            % {
+                "user": membership.user.display_name,
+                "of_company": of_name(membership.company.name),
+            },
             code="last_administrator",
             field="role" if new_role is not None else None,
         )

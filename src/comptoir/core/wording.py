@@ -25,3 +25,11 @@ def of_name(name: object, language: str | None = None) -> str:
     if language.startswith("fr"):
         return french_de(name)
     return f"of {str(name or '').strip()}"
+
+
+def from_name(name: object, language: str | None = None) -> str:
+    """The name with the language's "from" before it: "from Emma Petit", "d'Emma Petit"."""
+    language = (language or get_language() or "en").lower()
+    if language.startswith("fr"):
+        return french_de(name)
+    return f"from {str(name or '').strip()}"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Invitation, User
+from comptoir.core.wording import of_name
 from comptoir.firms.models import FirmMembership
 from comptoir.sso.models import FirmIdentityProvider, ProviderKind
 from comptoir.sso.selectors import (
@@ -59,9 +60,9 @@ def admit(
 ) -> Admission:
     firm = identity_provider.firm
     not_invited = _(
-        "Your account is not a member of %(firm)s. Ask the firm's administrator for an "
+        "Your account is not a member %(of_firm)s. Ask the firm's administrator for an "
         "invitation, then sign in again."
-    ) % {"firm": firm.name}
+    ) % {"of_firm": of_name(firm.name)}
     if not email or "@" not in email:
         return _refuse("no_email", _("The identity provider did not give an e-mail address."))
     if email_verified is False or str(email_verified).lower() == "false":
@@ -99,9 +100,9 @@ def admit(
         return _refuse(
             "other_firm",
             _(
-                "Your account also works with another firm, so %(firm)s's provider cannot "
+                "Your account also works with another firm, so the provider %(of_firm)s cannot "
                 "sign it in: use your e-mail and password."
             )
-            % {"firm": firm.name},
+            % {"of_firm": of_name(firm.name)},
         )
     return Admission(True, invitation=invitation)

@@ -84,3 +84,11 @@ def of_filter(value) -> str:
     from comptoir.core.wording import of_name
 
     return of_name(value)
+
+
+@register.filter(name="from_name")
+def from_name_filter(value) -> str:
+    """``{{ company.name|from_name }}``: "from Atelier Roux", in French "d'Atelier Roux"."""
+    from comptoir.core.wording import from_name
+
+    return from_name(value)
