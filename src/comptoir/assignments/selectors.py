@@ -2,11 +2,13 @@
 never shows another firm's rows: another firm's company, installation or import is a 404."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from comptoir.accounts.models import User
 from comptoir.assignments.models import (
     AssignAllRule,
     AssignmentImport,
@@ -15,27 +17,30 @@ from comptoir.assignments.models import (
     UserAccess,
 )
 from comptoir.assignments.permissions import gives_tiles, is_assignable
+from comptoir.companies.models import Company, CompanyMembership
+from comptoir.companies.selectors import company_list
 from comptoir.core.ids import parse_ids
 from comptoir.core.lookups import get_or_404
 from comptoir.firms.models import Firm
 from comptoir.store.models import COMPANY_AUDIENCES, AppType, Installation
+from comptoir.store.selectors import installation_get as store_installation_get
 
 # --- installations and their companies ----------------------------------------------------------
 
 
-def installation_get(*, firm, pk) -> Installation:
-    from comptoir.store.selectors import installation_get as store_installation_get
-
+def installation_get(*, firm: Firm, pk: int | str) -> Installation:
     return store_installation_get(firm=firm, pk=pk)
 
 
-def assignable_installations(*, firm) -> list[Installation]:
+def assignable_installations(*, firm: Firm) -> list[Installation]:
     """The apps of the space that can be given to client companies, in the firm's order."""
     installations = Installation.objects.filter(firm=firm).select_related("app")
     return [i for i in installations.order_by("position", "id") if is_assignable(i.app)]
 
 
-def assignment_list(*, firm, installation, q: str | None = None) -> QuerySet[CompanyAssignment]:
+def assignment_list(
+    *, firm: Firm, installation: Installation, q: str | None = None
+) -> QuerySet[CompanyAssignment]:
     """The companies that have the app, by name, with how many of their users see it."""
     if installation.firm_id != firm.pk:
         raise Http404
@@ -54,7 +59,7 @@ def assignment_list(*, firm, installation, q: str | None = None) -> QuerySet[Com
     )
 
 
-def assignment_counts(*, installation) -> dict[str, int]:
+def assignment_counts(*, installation: Installation) -> dict[str, int]:
     counts = CompanyAssignment.objects.filter(installation=installation).aggregate(
         companies=Count("pk", distinct=True),
         enabled=Count("pk", filter=Q(enabled=True), distinct=True),
@@ -76,7 +81,7 @@ def assignment_get(
     )
 
 
-def assignment_find(*, installation, company) -> CompanyAssignment | None:
+def assignment_find(*, installation: Installation, company: Company) -> CompanyAssignment | None:
     """The company's assignment of this app, or None (both already checked for the firm)."""
     return (
         CompanyAssignment.objects.filter(installation=installation, company=company)
@@ -85,18 +90,16 @@ def assignment_find(*, installation, company) -> CompanyAssignment | None:
     )
 
 
-def unassigned_companies(*, firm, installation, q: str | None = None):
+def unassigned_companies(
+    *, firm: Firm, installation: Installation, q: str | None = None
+) -> QuerySet[Company]:
     """Companies of the firm that do not have the app yet (``q``: name or SIRET digits)."""
-    from comptoir.companies.selectors import company_list
-
     assigned = CompanyAssignment.objects.filter(installation=installation, company=OuterRef("pk"))
     return company_list(firm=firm, q=q).filter(~Exists(assigned))
 
 
-def companies_by_ids(*, firm, ids) -> list:
+def companies_by_ids(*, firm: Firm, ids: Iterable[object]) -> list[Company]:
     """The firm's companies with these ids; 404 if any is not one of them."""
-    from comptoir.companies.models import Company
-
     numbers = parse_ids(list(ids))
     if numbers is None:
         raise Http404
@@ -107,11 +110,11 @@ def companies_by_ids(*, firm, ids) -> list:
     return sorted(companies, key=lambda c: (c.name.lower(), c.pk))
 
 
-def assign_all_rule_get(*, installation) -> AssignAllRule | None:
+def assign_all_rule_get(*, installation: Installation) -> AssignAllRule | None:
     return AssignAllRule.objects.filter(installation=installation).first()
 
 
-def role_grant_list(*, firm, installation) -> QuerySet[RoleGrant]:
+def role_grant_list(*, firm: Firm, installation: Installation) -> QuerySet[RoleGrant]:
     if installation.firm_id != firm.pk:
         raise Http404
     return (
@@ -138,7 +141,7 @@ def import_get(*, firm: Firm, installation: Installation, pk: int | str) -> Assi
 # --- one company --------------------------------------------------------------------------------
 
 
-def company_assignment_list(*, firm, company) -> list[CompanyAssignment]:
+def company_assignment_list(*, firm: Firm, company: Company) -> list[CompanyAssignment]:
     """The apps the company has, in the firm's tile order, with how many users see each."""
     if company.firm_id != firm.pk:
         raise Http404
@@ -150,7 +153,7 @@ def company_assignment_list(*, firm, company) -> list[CompanyAssignment]:
     )
 
 
-def company_tile_assignments(*, company) -> list[CompanyAssignment]:
+def company_tile_assignments(*, company: Company) -> list[CompanyAssignment]:
     """The company's apps that its users may be given (tiles): one query."""
     assignments = (
         CompanyAssignment.objects.filter(
@@ -164,7 +167,9 @@ def company_tile_assignments(*, company) -> list[CompanyAssignment]:
     return [a for a in assignments if gives_tiles(a.installation.app)]
 
 
-def user_access_matrix(*, company) -> tuple[list[CompanyAssignment], dict[int, dict[int, bool]]]:
+def user_access_matrix(
+    *, company: Company
+) -> tuple[list[CompanyAssignment], dict[int, dict[int, bool]]]:
     """The company's tile apps, and per user {installation_id: given by a rule}. Two queries."""
     assignments = company_tile_assignments(company=company)
     by_user: dict[int, dict[int, bool]] = defaultdict(dict)
@@ -178,7 +183,9 @@ def user_access_matrix(*, company) -> tuple[list[CompanyAssignment], dict[int, d
     return assignments, by_user
 
 
-def user_app_choices(assignments, mine: dict[int, bool]) -> list[dict[str, Any]]:
+def user_app_choices(
+    assignments: Sequence[CompanyAssignment], mine: dict[int, bool]
+) -> list[dict[str, Any]]:
     """One user's checkboxes: each tile app of the company, ticked if they see it."""
     return [
         {
@@ -192,7 +199,7 @@ def user_app_choices(assignments, mine: dict[int, bool]) -> list[dict[str, Any]]
     ]
 
 
-def user_apps(*, company, user) -> list[dict[str, Any]]:
+def user_apps(*, company: Company, user: User) -> list[dict[str, Any]]:
     """One user's access to each of the company's tile apps (the API's user apps list)."""
     assignments, by_user = user_access_matrix(company=company)
     mine = by_user.get(user.pk, {})
@@ -211,12 +218,12 @@ def user_apps(*, company, user) -> list[dict[str, Any]]:
 # --- exports ----------------------------------------------------------------------------------
 
 
-def installation_access_rows(*, firm, installation, q: str | None = None) -> list[dict[str, Any]]:
+def installation_access_rows(
+    *, firm: Firm, installation: Installation, q: str | None = None
+) -> list[dict[str, Any]]:
     """Who has the app ("qui a quelle application"): one row per user who sees it in each
     company that has it, and one row with no user for a company where nobody sees it yet. In
     the order of the clients page; three queries whatever the number of rows."""
-    from comptoir.companies.models import CompanyMembership
-
     assignments = list(assignment_list(firm=firm, installation=installation, q=q))
     accesses = (
         UserAccess.objects.filter(assignment__in=[a.pk for a in assignments])

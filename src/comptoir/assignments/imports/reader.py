@@ -9,6 +9,7 @@ file is refused with a message that says what to do.
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -214,7 +215,7 @@ def _guess_delimiter(text: str) -> str:
     return ";"
 
 
-def _csv_rows(text: str, delimiter: str):
+def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
     csv.field_size_limit(MAX_BYTES + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     try:
@@ -233,7 +234,7 @@ def _csv_rows(text: str, delimiter: str):
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
-def _xlsx_rows(data: bytes):
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
@@ -286,7 +287,7 @@ def _bad_xlsx() -> ImportFileError:
     )
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -301,7 +302,7 @@ def _cell_text(value) -> str:
 # --- the table ----------------------------------------------------------------------------------
 
 
-def _table(rows, *, kind: str, encoding: str, delimiter: str) -> Table:
+def _table(rows: Iterable[list[str]], *, kind: str, encoding: str, delimiter: str) -> Table:
     header: list[str] | None = None
     table = Table(header=[], header_row=0, kind=kind, encoding=encoding, delimiter=delimiter)
     for number, cells in enumerate(rows, start=1):

@@ -42,7 +42,6 @@ from comptoir.store.models import App, Installation
 from comptoir.store.schema import company_fields
 
 KEEP_UPLOADS = timedelta(days=1)
-ACTIONS = (CREATED, UPDATED, UNCHANGED)
 FILENAME_MAX = 255
 
 
@@ -256,7 +255,7 @@ def _companies_by_siret(firm_id: int, sirets: set[str]) -> dict[str, CompanyRow]
     rows = Company.objects.filter(firm_id=firm_id, siret__in=sirets).values_list(
         "pk", "firm_id", "name", "siret"
     )
-    return {siret: CompanyRow(pk, firm, name, siret) for pk, firm, name, siret in rows}
+    return {siret: CompanyRow(pk, firm, name, siret) for pk, firm, name, siret in rows if siret}
 
 
 def check_import(*, installation: Installation, table: Table) -> ImportCheck:
@@ -276,8 +275,8 @@ def check_import(*, installation: Installation, table: Table) -> ImportCheck:
     errors = list(cells.errors)
     entries = []
     for row in cells.rows:
-        company = companies.get(row.siret) if row.siret else None
-        if row.siret and company is None:
+        found = companies.get(row.siret) if row.siret else None
+        if row.siret and found is None:
             errors.append(
                 RowError.at(
                     row.number,
@@ -290,7 +289,7 @@ def check_import(*, installation: Installation, table: Table) -> ImportCheck:
                     ),
                 )
             )
-        entries.append(Entry(company=company, settings=row.settings, row=row.number))
+        entries.append(Entry(company=found, settings=row.settings, row=row.number))
     planned, plan_errors = assignments_plan(installation=installation, entries=entries)
     errors.extend(_plan_errors_as_row_errors(cells, plan_errors, already=errors))
     if errors:
@@ -312,8 +311,15 @@ def check_import(*, installation: Installation, table: Table) -> ImportCheck:
                 changed=item.changed,
             )
         )
-    counts = {action: sum(1 for r in rows if r.action == action) for action in ACTIONS}
-    return ImportCheck(cells.columns, cells.extra_columns, rows=rows, planned=planned, **counts)
+    return ImportCheck(
+        cells.columns,
+        cells.extra_columns,
+        rows=rows,
+        planned=planned,
+        created=sum(1 for r in rows if r.action == CREATED),
+        updated=sum(1 for r in rows if r.action == UPDATED),
+        unchanged=sum(1 for r in rows if r.action == UNCHANGED),
+    )
 
 
 def _plan_errors_as_row_errors(

@@ -36,7 +36,7 @@ from comptoir.core.errors import NotFound, ValidationFailed
 from comptoir.firms.permissions import require_firm_member
 from comptoir.store.models import Installation
 
-ALL = "all"
+ALL: Literal["all"] = "all"
 CHOSEN_COMPANIES_MAX = 500
 
 Companies = Sequence[Company] | Literal["all"] | None
