@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from comptoir.accounts.middleware import SEEN_KEY, STARTED_KEY
-from comptoir.accounts.services import token_create
 from comptoir.tenancy.contexts import SESSION_KEY, resolve_context
+from comptoir.tenancy.tokens import token_create
 from tests.factories import (
     CompanyFactory,
     CompanyMembershipFactory,

@@ -5,8 +5,10 @@ from django.utils import timezone
 
 from comptoir.accounts import services
 from comptoir.accounts.models import ApiToken, Invitation, hash_secret
+from comptoir.accounts.tasks import invitation_issue_link
 from comptoir.companies.invitations import invitation_accept_by_link
 from comptoir.core.errors import NotFound, ValidationFailed
+from comptoir.tenancy.tokens import token_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +27,12 @@ def make_invitation(company, **overrides):
         expires_at=overrides.pop("expires_at", timezone.now() + timedelta(days=7)),
         **overrides,
     )
-    raw = services.invitation_issue_link(invitation=invitation)
+    raw = invitation_issue_link(invitation=invitation)
     return invitation, raw
 
 
 def test_token_is_stored_hashed_and_authenticates(firm_admin):
-    token, key = services.token_create(user=firm_admin, name="Intégration paie")
+    token, key = token_create(user=firm_admin, name="Intégration paie")
     assert key.startswith("cpt_") and len(key) > 40
     assert token.key_hash == hash_secret(key) and key not in token.key_hash
     assert token.hint == key[:10]
@@ -45,17 +47,17 @@ def test_unknown_keys_do_not_authenticate(key):
 
 
 def test_revoked_token_and_inactive_user_do_not_authenticate(firm_admin):
-    token, key = services.token_create(user=firm_admin, name="t")
+    token, key = token_create(user=firm_admin, name="t")
     services.token_revoke(user=firm_admin, token_id=token.pk)
     assert services.token_authenticate(key) is None
-    _, key2 = services.token_create(user=firm_admin, name="t2")
+    _, key2 = token_create(user=firm_admin, name="t2")
     firm_admin.is_active = False
     firm_admin.save()
     assert services.token_authenticate(key2) is None
 
 
 def test_one_cannot_revoke_another_users_token(firm_admin, firm_collaborator):
-    token, _ = services.token_create(user=firm_admin, name="t")
+    token, _ = token_create(user=firm_admin, name="t")
     with pytest.raises(NotFound):
         services.token_revoke(user=firm_collaborator, token_id=token.pk)
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
@@ -64,7 +66,7 @@ def test_one_cannot_revoke_another_users_token(firm_admin, firm_collaborator):
 @pytest.mark.parametrize("name", ["", "  ", "x" * 101])
 def test_token_needs_a_reasonable_name(firm_admin, name):
     with pytest.raises(ValidationFailed):
-        services.token_create(user=firm_admin, name=name)
+        token_create(user=firm_admin, name=name)
     assert not ApiToken.objects.exists()
 
 
@@ -110,7 +112,7 @@ def test_weak_password_is_refused_and_nothing_changes(company):
 
 def test_a_new_link_voids_the_previous_one(company):
     invitation, first = make_invitation(company)
-    services.invitation_issue_link(invitation=invitation)
+    invitation_issue_link(invitation=invitation)
     with pytest.raises(NotFound):
         services.invitation_for_token(first)
 

@@ -16,13 +16,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from comptoir.accounts.services import token_create
 from comptoir.api import api
 from comptoir.assignments.models import AssignmentImport, CompanyAssignment, RoleGrant
 from comptoir.companies.invitations import company_member_invite
 from comptoir.deliveries.models import Delivery
 from comptoir.documents.services import document_upload
 from comptoir.store.models import App, Installation
+from comptoir.tenancy.tokens import token_create
 from tests.api_errors import assert_api_error
 from tests.factories import (
     CompanyFactory,

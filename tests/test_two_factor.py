@@ -403,7 +403,7 @@ def test_the_security_page_lists_members_in_a_bounded_number_of_queries(
 
 
 def test_a_token_pinned_to_the_firm_is_refused_too(requiring_firm, firm_collaborator):
-    from comptoir.accounts.services import token_create
+    from comptoir.tenancy.tokens import token_create
 
     _, key = token_create(user=firm_collaborator, name="pinned", pin=f"firm:{requiring_firm.slug}")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -122,8 +122,8 @@ MIDDLEWARE = [
     "comptoir.accounts.middleware.SessionLifetimeMiddleware",  # idle and maximum age
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # A firm that requires two-factor: its users without one are led to set it up (mfa.py).
-    "comptoir.accounts.mfa.TwoFactorRequiredMiddleware",
+    # A firm that requires two-factor: its users without one are led to set it up.
+    "comptoir.accounts.middleware.TwoFactorRequiredMiddleware",
     "comptoir.core.middleware.ClientIpMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # stays last
 ]

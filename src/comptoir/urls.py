@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from comptoir.api import api
+from comptoir.assignments import urls as assignments_urls
+from comptoir.companies import urls as companies_urls
 
 # Requests Django refuses while reading them (multipart, DATA_UPLOAD_* limits): the API's
 # error shape on /api/, a French page elsewhere.
@@ -16,7 +18,9 @@ urlpatterns = [
     path("", include("comptoir.accounts.mfa_urls")),
     path("", include("comptoir.accounts.urls_allauth")),  # django-allauth
     path("", include("comptoir.sso.urls")),  # single sign-on per firm
-    path("", include("comptoir.companies.urls")),
+    # The users pages of a client (views in assignments: they show which user sees which app)
+    # keep their names in the companies: namespace.
+    path("", include((companies_urls.urlpatterns + assignments_urls.member_patterns, "companies"))),
     path("", include("comptoir.store.urls")),
     path("", include("comptoir.assignments.urls")),
     path("", include("comptoir.documents.urls")),

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comptoir.accounts.services import token_create
 from comptoir.audit.models import AuditEvent
+from comptoir.tenancy.tokens import token_create
 from tests.deliveries.servers import free_port
 from tests.factories import DEFAULT_PASSWORD
 from tests.subprocess_env import clean_env, run_comptoir

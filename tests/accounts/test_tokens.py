@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.accounts.models import ApiToken
-from comptoir.accounts.services import token_create
 from comptoir.audit.models import AuditEvent
 from comptoir.core.errors import ValidationFailed
+from comptoir.tenancy.tokens import token_create
 from tests.api_errors import assert_api_error
 from tests.conftest import client_for
 from tests.factories import CompanyFactory, CompanyMembershipFactory, FirmMembershipFactory

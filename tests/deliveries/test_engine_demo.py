@@ -159,7 +159,8 @@ def test_the_demo_sftp_app_uploads_to_the_local_sftp_server(
     transactional_db, settings, monkeypatch
 ):
     from comptoir.deliveries import outbox
-    from comptoir.demo.sinks import SftpSink, sftp_fingerprint
+    from comptoir.demo.deliveries import sftp_fingerprint
+    from comptoir.demo.sinks import SftpSink
 
     with monkeypatch.context() as seeding:
         # As in the demo, nothing is sent while seeding: the worker starts after the sinks.

@@ -17,7 +17,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.core.request_context import ip_from_request
+from comptoir.accounts import identity
+from comptoir.accounts.login_checks import login_refusal
+from comptoir.accounts.tasks import send_account_email
+from comptoir.core.request_context import carried, ip_from_request
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,14 +45,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return ip_from_request(request) or "0.0.0.0"  # noqa: S104 (a key, never bound)
 
     def login(self, request: HttpRequest, user: Any) -> None:
-        from comptoir.accounts import identity
-
         super().login(request, user)
         identity.logged_in(user=user)
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        from comptoir.accounts import identity
-
         identity.login_failed(email=credentials.get("email") or "")
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
@@ -60,8 +59,6 @@ class AccountAdapter(DefaultAccountAdapter):
             from django.contrib import messages
             from django.shortcuts import redirect
 
-            from comptoir.accounts.login_checks import login_refusal
-
             refusal = login_refusal(user=user)
             if refusal:
                 clear_login(request)
@@ -71,9 +68,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now, send from the worker (see ``tasks.send_account_email``)."""
-        from comptoir.accounts.tasks import send_account_email
-        from comptoir.core.request_context import carried
-
         message = self.render_mail(template_prefix, email, context)
         html = next(
             (
@@ -93,14 +87,10 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict) -> None:
-        from comptoir.accounts import identity
-
         super().send_password_reset_mail(user, email, context)
         identity.password_reset_requested(user=user)
 
     def logout(self, request: HttpRequest) -> None:
-        from comptoir.accounts import identity
-
         user = request.user if request.user.is_authenticated else None
         super().logout(request)
         if user is not None:

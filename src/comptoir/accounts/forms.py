@@ -3,6 +3,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.accounts.login_checks import login_refusal
 from comptoir.core.forms import ServiceForm
 
 
@@ -34,8 +35,6 @@ class LoginForm(AllauthLoginForm):
         cleaned = super().clean()
         user = getattr(self, "user", None)
         if user is not None:
-            from comptoir.accounts.login_checks import login_refusal
-
             refusal = login_refusal(user=user)  # a firm that requires SSO, say
             if refusal:
                 self.user = None

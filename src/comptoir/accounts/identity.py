@@ -23,7 +23,9 @@ from django.db import models, transaction
 
 from comptoir.accounts.models import User
 from comptoir.audit.services import audit_record
+from comptoir.core.errors import NotFound
 from comptoir.core.request_context import client_ip
+from comptoir.firms.models import Firm
 
 logger = logging.getLogger("comptoir.identity")
 
@@ -44,8 +46,6 @@ def email_address_ensure(*, user: User) -> None:
 
 def user_firms(user: User) -> list[Any]:
     """The firms whose log an identity event of ``user`` goes to (one query)."""
-    from comptoir.firms.models import Firm
-
     return list(
         Firm.objects.filter(
             models.Q(memberships__user=user) | models.Q(companies__memberships__user=user)
@@ -138,8 +138,6 @@ def session_end(*, user: User, session_id: int, current_key: str | None) -> bool
     """End one of the user's own sessions (another's: NotFound). True if it was the current
     one (the caller then logs the request out)."""
     from allauth.usersessions.models import UserSession
-
-    from comptoir.core.errors import NotFound
 
     session = UserSession.objects.filter(user=user, pk=session_id).first()
     if session is None:

@@ -2,10 +2,11 @@
 
 - ``MFAAdapter``: the TOTP secret and the recovery codes' seed are kept Fernet-encrypted
   (``core.crypto``, like the apps' secrets); our issuer and relying-party name.
-- The rule "Exiger la double authentification" (``firms.Firm.require_two_factor``):
-  ``two_factor_setup_needed`` says whether the request's firm context requires a second factor
-  that the user does not have; ``TwoFactorRequiredMiddleware`` then leads every page to the
-  set-up page, and the API (``tenancy.api.api_context``) answers 403 ``two_factor_required``.
+- The rule "Exiger la double authentification" (``firms.Firm.require_two_factor``) is applied
+  to requests in ``accounts/middleware.py``: ``two_factor_setup_needed`` says whether the
+  request's firm context requires a second factor that the user does not have;
+  ``TwoFactorRequiredMiddleware`` then leads every page to the set-up page, and the API
+  (``tenancy.api.api_context``) answers 403 ``two_factor_required``.
 - The audit log: a factor set up or removed, recovery codes regenerated, a wrong code after
   the right password (``identity.two_factor_*``) is recorded in every firm the user belongs to
   (``two_factor_audit``), from allauth's signals (allauth's views do the writes; its signals
@@ -17,11 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.adapter import DefaultMFAAdapter
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from comptoir.accounts import identity
 from comptoir.core.crypto import decrypt_str, encrypt_str
+from comptoir.firms.models import FirmMembership
+from comptoir.firms.selectors import SECOND_FACTOR_TYPES
 
 SITE_NAME = "Comptoir"
 
@@ -53,8 +55,6 @@ class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator) -> bool:
         """The last authenticator app or passkey of a user whose firm requires two-factor
         stays: they would be locked out of their firm's pages at once."""
-        from comptoir.firms.selectors import SECOND_FACTOR_TYPES
-
         if authenticator.type not in SECOND_FACTOR_TYPES:
             return True
         others = authenticator.__class__.objects.filter(
@@ -66,77 +66,7 @@ class MFAAdapter(DefaultMFAAdapter):
 
 
 def _firms_requiring(user) -> bool:
-    from comptoir.firms.models import FirmMembership
-
     return FirmMembership.objects.filter(user=user, firm__require_two_factor=True).exists()
-
-
-# --- the rule -------------------------------------------------------------------------------
-
-
-def two_factor_setup_needed(request: HttpRequest) -> bool:
-    """Whether the page request acts in a firm that requires two-factor of a user without it.
-
-    No query beyond the tenant's (computed for every page anyway) unless the firm requires it.
-    """
-    from comptoir.firms.selectors import firm_requires_two_factor_of
-    from comptoir.tenancy.contexts import get_tenant
-
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return False
-    context = get_tenant(request)
-    if context is None or not context.is_firm:
-        return False
-    return firm_requires_two_factor_of(user, context.firm)
-
-
-# Pages a user who must set up two-factor may still open: the set-up pages themselves (and
-# allauth's confirmation of the password they ask for), leaving, the language and the context.
-ALLOWED_URL_NAMES = frozenset(
-    {
-        "account_logout",
-        "accounts:logout",
-        "account_login",
-        "accounts:login",
-        "account_reauthenticate",
-        "set_language",
-        "portal:switch_context",
-        "portal:firm_logo",
-    }
-)
-
-
-class TwoFactorRequiredMiddleware:
-    """Leads a firm user whose firm requires two-factor to the set-up page until they have a
-    factor (after their login, and on any page). The API answers for itself (403)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None or request.path.startswith(("/api/", "/static/", "/admin/")):
-            return None
-        name = match.view_name
-        if name in ALLOWED_URL_NAMES or (match.url_name or "").startswith("mfa_"):
-            return None
-        if not two_factor_setup_needed(request):
-            return None
-        return _to_setup(request)
-
-
-def _to_setup(request: HttpRequest) -> HttpResponse:
-    url = reverse("mfa_index")
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    # The set-up page says why (``setup_required``): no message piling up on each redirect.
-    return HttpResponseRedirect(url)
 
 
 # --- the audit log --------------------------------------------------------------------------
@@ -145,8 +75,6 @@ def _to_setup(request: HttpRequest) -> HttpResponse:
 def two_factor_audit(*, user, action: str, details: dict[str, Any] | None = None) -> None:
     """An identity event of ``user``: in the audit log of each of their firms
     (``accounts.identity.record``, like logins and password changes)."""
-    from comptoir.accounts import identity
-
     if user is None or not user.pk:
         return
     identity.record(user=user, action=action, details=details)

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 
-from comptoir.accounts.mfa import two_factor_setup_needed
+from comptoir.accounts.middleware import two_factor_setup_needed
 from comptoir.core.ids import parse_id
 
 

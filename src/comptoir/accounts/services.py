@@ -1,4 +1,3 @@
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,7 +9,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.models import ApiToken, Invitation, TokenScope, User, hash_secret
+from comptoir.accounts import identity
+from comptoir.accounts.identity import email_address_ensure
+from comptoir.accounts.models import ApiToken, Invitation, User, hash_secret
+from comptoir.accounts.tasks import send_invitation
 from comptoir.core.errors import NotFound, ServiceError, ValidationFailed
 from comptoir.core.request_context import carried
 
@@ -57,99 +59,7 @@ class TokenRefused(ServiceError):
     code = "token_expired"
 
 
-def _token_pin(*, user: User, pin: str) -> dict:
-    """``firm:<slug>`` or ``company:<id>``, one of the user's own contexts (else 422)."""
-    from django.http import Http404
-
-    from comptoir.tenancy.contexts import resolve_context
-
-    pin = (pin or "").strip()
-    if not pin:
-        return {"firm": None, "company": None}
-    kind, _sep, value = pin.partition(":")
-    try:
-        if kind == "firm" and value:
-            context = resolve_context(user, firm_slug=value)
-        elif kind == "company" and value:
-            context = resolve_context(user, company_id=value)
-        else:
-            context = None
-    except (Http404, ServiceError):
-        context = None
-    if context is None:
-        raise ValidationFailed(
-            _("Choose one of your own firms or companies to pin the token to."),
-            code="invalid_pin",
-            field="pin",
-        )
-    if context.is_firm:
-        return {"firm": context.firm, "company": None}
-    return {"firm": None, "company": context.company}
-
-
-def token_create(
-    *,
-    user: User,
-    name: str,
-    expires_in_days: int | str = TOKEN_DEFAULT_DAYS,
-    scope: str = TokenScope.WRITE,
-    pin: str = "",
-) -> tuple[ApiToken, str]:
-    """Create a token; the clear key is returned once and never stored.
-
-    It expires after ``expires_in_days`` (one of TOKEN_EXPIRY_CHOICES), reads only or reads
-    and writes (``scope``), and may be pinned to one of the user's firms or companies
-    (``pin``: ``firm:<slug>`` or ``company:<id>``)."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("Give the token a name."), code="name_required", field="name")
-    if len(name) > 100:
-        raise ValidationFailed(
-            _("The name is too long (100 characters at most)."), code="name_too_long", field="name"
-        )
-    try:
-        days = int(expires_in_days)
-    except (TypeError, ValueError):
-        days = -1
-    if days not in TOKEN_EXPIRY_CHOICES:
-        raise ValidationFailed(
-            _("Choose how long the token lasts: %(choices)s days.")
-            % {"choices": ", ".join(str(d) for d in TOKEN_EXPIRY_CHOICES)},
-            code="invalid_expiry",
-            field="expires_in_days",
-        )
-    if scope not in TokenScope.values:
-        raise ValidationFailed(
-            _("Choose what the token may do: read only, or read and write."),
-            code="invalid_scope",
-            field="scope",
-        )
-    pinned = _token_pin(user=user, pin=pin)
-    key = ApiToken.PREFIX + secrets.token_urlsafe(32)
-    expires_at = timezone.now() + timedelta(days=days)
-    from comptoir.accounts import identity
-
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            name=name,
-            key_hash=hash_secret(key),
-            hint=key[: len(ApiToken.PREFIX) + 6],
-            scope=scope,
-            expires_at=expires_at,
-            **pinned,
-        )
-        identity.record(
-            user=user,
-            action="identity.token_create",
-            target=token,
-            details={"scope": scope, "expires_at": expires_at.isoformat(), "pin": pin},
-            firms=_token_firms(token),
-        )
-    return token, key
-
-
-def _token_firms(token: ApiToken) -> list | None:
+def token_firms(token: ApiToken) -> list | None:
     """A pinned token's events go to its firm's log; others to each of the user's firms."""
     if token.firm_id:
         return [token.firm]
@@ -165,13 +75,11 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound()
     if token.revoked_at is None:
-        from comptoir.accounts import identity
-
         with transaction.atomic():
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at", "updated_at"])
             identity.record(
-                user=user, action="identity.token_revoke", target=token, firms=_token_firms(token)
+                user=user, action="identity.token_revoke", target=token, firms=token_firms(token)
             )
     return token
 
@@ -219,8 +127,6 @@ def invitation_create(
     *, actor: User | None, user: User, firm, company=None, role: str
 ) -> Invitation:
     """Record an invitation and send its e-mail through the task queue once committed."""
-    from comptoir.accounts.tasks import send_invitation
-
     invitation = Invitation.objects.create(
         firm=firm,
         company=company,
@@ -241,14 +147,6 @@ def invitation_cancel_pending(*, user: User, firm, company=None) -> int:
         .filter(user=user, firm=firm, company=company)
         .update(cancelled_at=timezone.now())
     )
-
-
-def invitation_issue_link(*, invitation: Invitation) -> str:
-    """A fresh link for the invitation; the previous link stops working."""
-    raw = secrets.token_urlsafe(32)
-    invitation.token_hash = hash_secret(raw)
-    invitation.save(update_fields=["token_hash", "updated_at"])
-    return raw
 
 
 def invitation_for_token(raw_token: str) -> Invitation:
@@ -302,7 +200,6 @@ def invitation_set_password(*, user: User, password: str, full_name: str = "") -
         user.full_name = full_name.strip()[:150]
     user.save(update_fields=["password", "full_name", "updated_at"])
     # The invitation's link proved the address: allauth's reset and two-factor rely on it.
-    from comptoir.accounts.identity import email_address_ensure
 
     email_address_ensure(user=user)
 

@@ -1,5 +1,7 @@
 """Invitation e-mails, sent by the worker."""
 
+import secrets
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -7,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
-from comptoir.accounts.models import Invitation
+from comptoir.accounts.models import Invitation, hash_secret
 from comptoir.core.request_context import carries_request_id
 
 
@@ -15,8 +17,6 @@ from comptoir.core.request_context import carries_request_id
 @carries_request_id
 def send_invitation(invitation_id: int) -> bool:
     """Send the invitation's e-mail with a fresh link. Does nothing if it is no longer pending."""
-    from comptoir.accounts.services import invitation_issue_link
-
     invitation = (
         Invitation.objects.filter(pk=invitation_id)
         .select_related("user", "firm", "company", "invited_by")
@@ -27,6 +27,14 @@ def send_invitation(invitation_id: int) -> bool:
     raw = invitation_issue_link(invitation=invitation)
     _send(invitation, "invitation", link=reverse("companies:invitation_accept", args=[raw]))
     return True
+
+
+def invitation_issue_link(*, invitation: Invitation) -> str:
+    """A fresh link for the invitation, made as its e-mail goes; the previous link stops working."""
+    raw = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_secret(raw)
+    invitation.save(update_fields=["token_hash", "updated_at"])
+    return raw
 
 
 @task()

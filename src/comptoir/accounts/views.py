@@ -19,10 +19,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from comptoir.accounts import selectors, services
+from comptoir.accounts import identity, selectors, services
 from comptoir.accounts.forms import ProfileForm, TokenForm
 from comptoir.core.errors import NotFound
 from comptoir.firms.selectors import user_has_two_factor
+from comptoir.tenancy import tokens
 from comptoir.tenancy.contexts import available_contexts
 
 
@@ -89,7 +90,7 @@ def account_settings(request):
 def token_create(request):
     """Create an API token; its key is in this response only, never again."""
     form = TokenForm(request.POST, contexts=available_contexts(request.user))
-    if not form.submit(services.token_create, user=request.user):
+    if not form.submit(tokens.token_create, user=request.user):
         return _settings_page(request, token_form=form, status=form.status)
     token, key = form.result
     messages.success(
@@ -120,8 +121,6 @@ class PasswordChangeView(allauth_views.PasswordChangeView):
     """Current password required, Django's validators; the other sessions end."""
 
     def form_valid(self, form):
-        from comptoir.accounts import identity
-
         response = super().form_valid(form)
         identity.sessions_end_others(user=form.user, keep_key=self.request.session.session_key)
         identity.password_changed(user=form.user)
@@ -133,8 +132,6 @@ class PasswordResetFromKeyView(allauth_views.PasswordResetFromKeyView):
     after PASSWORD_RESET_TIMEOUT). Every session of the user ends."""
 
     def form_valid(self, form):
-        from comptoir.accounts import identity
-
         user = self.reset_user
         response = super().form_valid(form)
         identity.sessions_end_others(user=user, keep_key=self.request.session.session_key)
@@ -150,8 +147,6 @@ class PasswordResetFromKeyView(allauth_views.PasswordResetFromKeyView):
 def session_end(request, pk):
     """ "Se déconnecter de cet appareil": one of the user's own sessions (another's: 404)."""
     from django.contrib.auth import logout
-
-    from comptoir.accounts import identity
 
     try:
         current = identity.session_end(
@@ -172,8 +167,6 @@ def session_end(request, pk):
 def sessions_end_all(request):
     """ "Se déconnecter partout": every session, this one included."""
     from django.contrib.auth import logout
-
-    from comptoir.accounts import identity
 
     identity.sessions_end_all(user=request.user, current_key=request.session.session_key)
     logout(request)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from comptoir.assignments import views
+from comptoir.assignments.views import members
 from comptoir.assignments.views.export import installation_export
 
 app_name = "assignments"
@@ -54,5 +55,48 @@ urlpatterns = [
         "entreprise/utilisateurs/<id:user_id>/applications/",
         views.company_user_apps,
         name="company_user_apps",
+    ),
+]
+
+# The users of a client company (views/members.py): their names are in the ``companies:``
+# namespace (``companies:users``, ``companies:self_member_invite``…), where the pages began;
+# comptoir/urls.py adds them to it.
+member_patterns = [
+    path("cabinet/clients/<id:pk>/utilisateurs/", members.firm_company_users, name="users"),
+    path(
+        "cabinet/clients/<id:pk>/utilisateurs/<id:user_id>/role/",
+        members.member_role,
+        name="member_role",
+    ),
+    path(
+        "cabinet/clients/<id:pk>/utilisateurs/<id:user_id>/retirer/",
+        members.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "cabinet/clients/<id:pk>/invitations/<id:invitation_id>/annuler/",
+        members.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    # The company's own administrateur (the page itself: assignments:company_users)
+    path(
+        "entreprise/invitations/<id:invitation_id>/annuler/",
+        members.self_invitation_revoke,
+        name="self_invitation_revoke",
+    ),
+    path(
+        "entreprise/utilisateurs/inviter/",
+        members.self_member_invite,
+        name="self_member_invite",
+    ),
+    path(
+        "entreprise/utilisateurs/<id:user_id>/role/",
+        members.self_member_role,
+        name="self_member_role",
+    ),
+    path(
+        "entreprise/utilisateurs/<id:user_id>/retirer/",
+        members.self_member_remove,
+        name="self_member_remove",
     ),
 ]

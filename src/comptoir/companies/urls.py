@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comptoir.companies import views, views_company, views_export, views_invitations
+from comptoir.companies import views, views_export, views_invitations
 
 app_name = "companies"
 
@@ -23,41 +23,8 @@ urlpatterns = [
     path("cabinet/clients/ajouter/", views.company_create, name="create"),
     path("cabinet/clients/<id:pk>/", views.company_detail, name="detail"),
     path("cabinet/clients/<id:pk>/supprimer/", views.company_delete, name="delete"),
-    path("cabinet/clients/<id:pk>/utilisateurs/", views.company_users, name="users"),
-    path(
-        "cabinet/clients/<id:pk>/utilisateurs/<id:user_id>/role/",
-        views.member_role,
-        name="member_role",
-    ),
-    path(
-        "cabinet/clients/<id:pk>/utilisateurs/<id:user_id>/retirer/",
-        views.member_remove,
-        name="member_remove",
-    ),
-    path(
-        "cabinet/clients/<id:pk>/invitations/<id:invitation_id>/annuler/",
-        views.invitation_revoke,
-        name="invitation_revoke",
-    ),
-    # The company's own administrateur (the page itself: assignments:company_users)
-    path(
-        "entreprise/invitations/<id:invitation_id>/annuler/",
-        views_company.self_invitation_revoke,
-        name="self_invitation_revoke",
-    ),
-    path(
-        "entreprise/utilisateurs/inviter/",
-        views_company.self_member_invite,
-        name="self_member_invite",
-    ),
-    path(
-        "entreprise/utilisateurs/<id:user_id>/role/",
-        views_company.self_member_role,
-        name="self_member_role",
-    ),
-    path(
-        "entreprise/utilisateurs/<id:user_id>/retirer/",
-        views_company.self_member_remove,
-        name="self_member_remove",
-    ),
+    # The tab "Utilisateurs" and the company's own users pages (companies:users,
+    # companies:member_role, companies:self_member_invite…) show which user sees which app:
+    # their views are in assignments/views/members.py, their patterns in assignments/urls.py
+    # (member_patterns), joined to this namespace in comptoir/urls.py.
 ]

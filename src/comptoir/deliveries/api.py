@@ -18,6 +18,7 @@ from comptoir.core.errors import ValidationFailed
 from comptoir.core.ids import Id, IdFilter
 from comptoir.deliveries import selectors, services
 from comptoir.deliveries.models import AttemptOutcome, Delivery, DeliveryStatus
+from comptoir.documents import selectors as document_selectors
 from comptoir.store.models import Transport
 from comptoir.tenancy.api import api_context, firm_context
 
@@ -213,6 +214,26 @@ def delivery_list(
 @router.get("/deliveries/{delivery_id}", response=DeliveryOut, summary="One delivery")
 def delivery_detail(request: HttpRequest, delivery_id: Id):
     return delivery_out(selectors.delivery_get(context=api_context(request), pk=delivery_id))
+
+
+@router.get(
+    "/documents/{document_id}/versions/{number}/deliveries",
+    response=DeliveryPage,
+    summary="The send history of one version",
+)
+def version_deliveries(
+    request: HttpRequest,
+    document_id: Id,
+    number: Id,
+    limit: Limit | None = None,
+    cursor: str | None = None,
+):
+    """Every delivery of this version (one per app destination, resends included) with its
+    attempts, newest first. Company users see their own company's documents (read only)."""
+    document = document_selectors.document_for_context(context=api_context(request), pk=document_id)
+    version = document_selectors.version_get(document=document, number=number)
+    deliveries = selectors.version_deliveries(version=version)
+    return delivery_page(deliveries, limit=limit, cursor=cursor)
 
 
 @router.post(

@@ -6,8 +6,8 @@ documents whose deliveries give a lived-in send history.
   collection addresses that the demo's SMTP sink accepts like any other (it keeps every
   message in ``var/mail/``).
 - Fiducia Conseil's SFTP app (Iscribe Achats) uploads to the demo's SFTP server
-  (``demo.sinks.SftpSink``), with that server's real host-key fingerprint (its key is kept
-  in ``var/sftp_host_key``), so an SFTP delivery succeeds too.
+  (``demo.sinks.SftpSink``), with that server's real host-key fingerprint (its key is made
+  once, here, in ``var/sftp_host_key``), so an SFTP delivery succeeds too.
 - "Automatiser Facturea" of Cabinet Durand is the partner in trouble: its URL is the
   receiver's ``/fail/`` path, so its deliveries retry on the schedule.
 - A few documents (one with two versions, one ``.docx`` that the apps refuse) are uploaded
@@ -39,6 +39,10 @@ from urllib.parse import urlsplit, urlunsplit
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 
+from comptoir.assignments.models import CompanyAssignment
+from comptoir.documents.models import Document
+from comptoir.documents.services import document_upload, document_version_add
+from comptoir.store.models import App, Installation
 from comptoir.store.schema import COMPANY, FIRM, reveal_settings, validate_settings
 
 RECEIVER_PORT = 8025
@@ -90,11 +94,34 @@ FIRM_WIRING: dict[str, dict[str, dict[str, str]]] = {
 _SECRET_KEYS = ("api_key", "api_token")
 
 
+SFTP_HOST_KEY_FILE = "sftp_host_key"
+
+
+def sftp_host_key(var_dir: Path):
+    """The demo SFTP server's host key, created once in ``var/sftp_host_key`` (so that its
+    fingerprint, which the demo's SFTP app is configured with, stays the same)."""
+    import asyncssh
+
+    path = Path(var_dir) / SFTP_HOST_KEY_FILE
+    if path.exists():
+        return asyncssh.read_private_key(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = asyncssh.generate_private_key("ssh-ed25519", comment="comptoir-demo-sftp")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(key.export_private_key())
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return key
+
+
+def sftp_fingerprint(var_dir: Path) -> str:
+    """``SHA256:…`` as ``ssh-keygen -lf`` prints it, of the demo server's host key."""
+    return sftp_host_key(var_dir).get_fingerprint("sha256")
+
+
 def sftp_settings(port: int = SFTP_PORT, fingerprint: str | None = None) -> dict[str, str]:
     """Firm-level settings of the demo's SFTP app: the local SFTP server and its host key."""
     from django.conf import settings
-
-    from comptoir.demo.sinks import sftp_fingerprint
 
     return {
         "sftp_host": LOCAL_HOST,
@@ -265,8 +292,6 @@ def demo_file(document: DemoDocument, version: int) -> SimpleUploadedFile:
 
 
 def _installation(firm, app, settings_by_slug, created: Counter):
-    from comptoir.store.models import Installation
-
     installation = Installation.objects.filter(firm=firm, app=app).first()
     wanted = settings_by_slug.get(app.slug)
     if installation is None:
@@ -288,9 +313,6 @@ def _installation(firm, app, settings_by_slug, created: Counter):
 
 def seed_connections(firms: dict, companies: dict) -> Counter:
     """Install and wire the demo's automation apps, connect them to a few companies."""
-    from comptoir.assignments.models import CompanyAssignment
-    from comptoir.store.models import App
-
     created: Counter = Counter()
     slugs = {
         slug for per_firm in CONNECTIONS.values() for apps in per_firm.values() for slug in apps
@@ -326,9 +348,6 @@ def seed_connections(firms: dict, companies: dict) -> Counter:
 def seed_documents(firms: dict, companies: dict, uploaders: dict) -> Counter:
     """Upload the demo documents (and their second versions) through the documents service;
     ``uploaders`` maps (firm slug, company name) to the user who uploads."""
-    from comptoir.documents.models import Document
-    from comptoir.documents.services import document_upload, document_version_add
-
     created: Counter = Counter()
     for spec in DOCUMENTS:
         company = companies.get((spec.firm, spec.company))
@@ -353,8 +372,6 @@ def seed_documents(firms: dict, companies: dict, uploaders: dict) -> Counter:
 def point_demo_apps_at(base_url: str) -> int:
     """Point the demo firms' HTTPS apps that send to the local receiver at ``base_url``
     (the receiver runs on another port when 8025 is taken). How many changed."""
-    from comptoir.store.models import Installation
-
     target = urlsplit(base_url)
     moved = 0
     for installation in Installation.objects.filter(
@@ -376,8 +393,6 @@ def point_demo_apps_at(base_url: str) -> int:
 def point_demo_sftp_at(host: str, port: int, fingerprint: str) -> int:
     """Point the demo firms' SFTP app that uploads to this machine at the demo SFTP server
     now listening on ``port`` with the host key ``fingerprint``. How many changed."""
-    from comptoir.store.models import Installation
-
     wanted = {"sftp_port": str(port), "sftp_host_key": fingerprint}
     moved = 0
     for installation in Installation.objects.filter(

@@ -39,6 +39,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from comptoir.demo import sso as demo
 from comptoir.demo.sinks import Notify, Sink, free_port, port_is_free
 
 CODE_SECONDS = 60
@@ -422,8 +423,6 @@ class OidcSink(Sink):
 
     def start(self, *, var_dir: Path, notify: Notify) -> dict[str, str]:
         from django.db import close_old_connections, connections
-
-        from comptoir.demo import sso as demo
 
         port = DEMO_OIDC_PORT if port_is_free(self.host, DEMO_OIDC_PORT) else free_port(self.host)
         provider = OidcProvider(notify=notify, title="Fiducia Conseil — Microsoft Entra (démo)")

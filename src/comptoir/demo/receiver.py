@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from django.db import close_old_connections, connections
 
+from comptoir.demo import deliveries as demo
 from comptoir.demo.sinks import Notify, Sink, free_port, port_is_free
 
 MAX_BODY = 64 * 1024 * 1024
@@ -171,8 +172,6 @@ class ReceiverSink(Sink):
         self._server: ReceiverServer | None = None
 
     def start(self, *, var_dir: Path, notify: Notify) -> dict[str, str]:
-        from comptoir.demo import deliveries as demo
-
         self.folder = var_dir / "received"
         self.folder.mkdir(parents=True, exist_ok=True)
         preferred = demo.RECEIVER_PORT

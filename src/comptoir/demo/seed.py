@@ -23,6 +23,9 @@ from comptoir.audit.services import audit_record
 from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.companies.services import clean_siret
 from comptoir.demo import data
+from comptoir.demo.assignments import seed_assignments as assignments_seed
+from comptoir.demo.deliveries import seed_connections, seed_documents
+from comptoir.demo.store import seed_store as store_seed
 from comptoir.firms.models import Firm, FirmMembership
 from comptoir.firms.services import firm_create
 
@@ -152,8 +155,6 @@ def seed_company_memberships(ctx: SeedContext) -> None:
 
 def seed_store(ctx: SeedContext) -> None:
     """A few apps in each firm's space and its own booking app (demo/store.py)."""
-    from comptoir.demo.store import seed_store as store_seed
-
     admins = {
         login.firm: ctx.users[login.email]
         for login in reversed(data.LOGINS)
@@ -167,8 +168,6 @@ def seed_store(ctx: SeedContext) -> None:
 def seed_assignments(ctx: SeedContext) -> None:
     """Company-facing apps given to every client and every role (demo/assignments.py),
     so that the demo companies' users find tiles on their home page."""
-    from comptoir.demo.assignments import seed_assignments as assignments_seed
-
     admins = {
         login.firm: ctx.users[login.email]
         for login in reversed(data.LOGINS)
@@ -181,8 +180,6 @@ def seed_assignments(ctx: SeedContext) -> None:
 def seed_deliveries(ctx: SeedContext) -> None:
     """Automation apps wired to the local sinks, documents and the deliveries they cause
     (demo/deliveries.py); the worker sends them once the demo runs."""
-    from comptoir.demo.deliveries import seed_connections, seed_documents
-
     uploaders = {
         (login.firm, login.company): ctx.users[login.email]
         for login in reversed(data.LOGINS)

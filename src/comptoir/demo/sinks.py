@@ -22,6 +22,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from comptoir.demo import deliveries as demo
+
 Notify = Callable[[str], None]
 
 
@@ -123,30 +125,6 @@ class SmtpSink(Sink):
 
 # --- SFTP ----------------------------------------------------------------------------------------
 
-SFTP_HOST_KEY_FILE = "sftp_host_key"
-
-
-def sftp_host_key(var_dir: Path):
-    """The demo SFTP server's host key, created once in ``var/sftp_host_key`` (so that its
-    fingerprint, which the demo's SFTP app is configured with, stays the same)."""
-    import asyncssh
-
-    path = Path(var_dir) / SFTP_HOST_KEY_FILE
-    if path.exists():
-        return asyncssh.read_private_key(str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = asyncssh.generate_private_key("ssh-ed25519", comment="comptoir-demo-sftp")
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(key.export_private_key())
-    temporary.chmod(0o600)
-    temporary.replace(path)
-    return key
-
-
-def sftp_fingerprint(var_dir: Path) -> str:
-    """``SHA256:…`` as ``ssh-keygen -lf`` prints it, of the demo server's host key."""
-    return sftp_host_key(var_dir).get_fingerprint("sha256")
-
 
 class SftpSink(Sink):
     """An SFTP server (asyncssh) on 127.0.0.1 that keeps every uploaded file in ``var/sftp/``,
@@ -168,11 +146,9 @@ class SftpSink(Sink):
 
         from django.db import close_old_connections, connections
 
-        from comptoir.demo import deliveries as demo
-
         self.folder = Path(var_dir) / "sftp"
         self.folder.mkdir(parents=True, exist_ok=True)
-        key = sftp_host_key(var_dir)
+        key = demo.sftp_host_key(var_dir)
         self.fingerprint = key.get_fingerprint("sha256")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -200,8 +176,6 @@ class SftpSink(Sink):
 
     async def _listen(self, key, notify: Notify, port: int):
         import asyncssh
-
-        from comptoir.demo import deliveries as demo
 
         folder = self.folder
         assert folder is not None

@@ -13,7 +13,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from comptoir.accounts.models import User
 from comptoir.demo.data import DEMO_PASSWORD
+from comptoir.firms.models import Firm
+from comptoir.sso.models import FirmIdentityProvider, SsoDomain
+from comptoir.sso.services import _sync_social_app, identity_provider_save
 
 DEMO_FIRM_SLUG = "fiducia-conseil"
 DEMO_DOMAIN = "fiducia.test"
@@ -33,11 +37,6 @@ DEMO_SSO_HINT = (
 def configure_demo_provider(provider) -> bool:
     """Register the demo client and users at ``provider`` and point Fiducia Conseil's
     connection at its issuer. False when the demo firm does not exist (not seeded)."""
-    from comptoir.accounts.models import User
-    from comptoir.firms.models import Firm
-    from comptoir.sso.models import FirmIdentityProvider, SsoDomain
-    from comptoir.sso.services import _sync_social_app, identity_provider_save
-
     # Any port of this machine: the demo's web server may run on another one (PORT=8001).
     provider.add_client(
         DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ["http://127.0.0.1:*", "http://localhost:*"]

@@ -10,6 +10,7 @@ settings from ``comptoir.demo.deliveries.firm_wiring()``.
 
 from django.db.models import Max
 
+from comptoir.demo.deliveries import firm_wiring
 from comptoir.store.models import App, AppType, Audience, Category, Installation
 from comptoir.store.schema import FIRM, validate_settings
 
@@ -88,7 +89,6 @@ def seed_store(firms: dict, *, installed_by=None) -> dict[str, int]:
             slug__in={slug for apps in DEMO_INSTALLATIONS.values() for slug, _ in apps},
         )
     }
-    from comptoir.demo.deliveries import firm_wiring
 
     wiring = firm_wiring()
     added: dict[str, int] = {}

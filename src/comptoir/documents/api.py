@@ -16,8 +16,6 @@ from ninja.files import UploadedFile
 
 from comptoir.core.api import Limit, documented, errors, form_fields_documented, paginate
 from comptoir.core.ids import Id
-from comptoir.deliveries import selectors as delivery_selectors
-from comptoir.deliveries.api import DeliveryPage, delivery_page
 from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import FOLDER_KEYS, folder_label, month_label
@@ -288,23 +286,3 @@ def version_file(request: HttpRequest, document_id: Id, number: Id) -> FileRespo
     document = selectors.document_for_context(context=api_context(request), pk=document_id)
     version = selectors.version_get(document=document, number=number)
     return version_file_response(version, actor=request.user)
-
-
-@router.get(
-    "/documents/{document_id}/versions/{number}/deliveries",
-    response=DeliveryPage,
-    summary="The send history of one version",
-)
-def version_deliveries(
-    request: HttpRequest,
-    document_id: Id,
-    number: Id,
-    limit: Limit | None = None,
-    cursor: str | None = None,
-):
-    """Every delivery of this version (one per app destination, resends included) with its
-    attempts, newest first. Company users see their own company's documents (read only)."""
-    document = selectors.document_for_context(context=api_context(request), pk=document_id)
-    version = selectors.version_get(document=document, number=number)
-    deliveries = delivery_selectors.version_deliveries(version=version)
-    return delivery_page(deliveries, limit=limit, cursor=cursor)

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict, Forbidden, ValidationFailed
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
 from comptoir.firms.selectors import user_has_two_factor
@@ -51,7 +52,6 @@ def firm_require_two_factor(*, actor, firm: Firm, required: bool) -> Firm:
         firm.require_two_factor = required
         firm.save(update_fields=["require_two_factor", "updated_at"])
         # audit sits a floor above firms; its service only writes the event row.
-        from comptoir.audit.services import audit_record
 
         audit_record(
             firm=firm,

@@ -21,6 +21,7 @@ from health_check import checks as library
 from health_check.base import HealthCheck
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
+from comptoir.deliveries.models import Delivery, DeliveryStatus
 from comptoir.ops import heartbeat
 
 _migrated: set[str] = set()  # database aliases found fully migrated (a process never un-migrates)
@@ -81,8 +82,6 @@ class NoDeliveryOverdue(HealthCheck):
     """No pending delivery has been due for longer than READY_DELIVERY_OVERDUE_SECONDS."""
 
     def run(self) -> None:
-        from comptoir.deliveries.models import Delivery, DeliveryStatus
-
         cutoff = timezone.now() - overdue_after()
         try:
             overdue = Delivery.objects.filter(

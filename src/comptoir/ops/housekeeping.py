@@ -31,6 +31,12 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from comptoir.accounts.models import Invitation
+from comptoir.audit.models import AuditEvent
+from comptoir.audit.services import audit_record
+from comptoir.deliveries.models import FINAL_STATUSES, Delivery, DeliveryAttempt
+from comptoir.firms.models import Firm
+
 AUDIT_FLOOR_DAYS = 365
 DEFAULT_BATCH = 1000
 
@@ -127,8 +133,6 @@ def stale_invitations(now: datetime, days: int) -> QuerySet:
     A link works until ``expires_at`` at the latest (accepting, declining or cancelling only
     ends it sooner), so ``expires_at`` alone says when every kind of invitation is finished.
     """
-    from comptoir.accounts.models import Invitation
-
     return Invitation.objects.filter(expires_at__lt=now - timedelta(days=days))
 
 
@@ -141,32 +145,23 @@ def finished_task_results(now: datetime, days: int) -> QuerySet | None:
 
 
 def old_attempt_details(now: datetime, days: int) -> QuerySet:
-    from comptoir.deliveries.models import DeliveryAttempt
-
     return DeliveryAttempt.objects.filter(finished_at__lt=now - timedelta(days=days)).exclude(
         error=""
     )
 
 
 def old_delivery_details(now: datetime, days: int) -> QuerySet:
-    from comptoir.deliveries.models import FINAL_STATUSES, Delivery
-
     return Delivery.objects.filter(
         status__in=FINAL_STATUSES, updated_at__lt=now - timedelta(days=days)
     ).exclude(last_error="")
 
 
 def old_audit_events(now: datetime, days: int) -> QuerySet:
-    from comptoir.audit.models import AuditEvent
-
     return AuditEvent.objects.filter(created_at__lt=now - timedelta(days=days))
 
 
 def _prune_audit(queryset: QuerySet, *, days: int, now: datetime, batch_size: int) -> int:
     """Delete old audit events and leave, per firm, one event saying so."""
-    from comptoir.audit.services import audit_record
-    from comptoir.firms.models import Firm
-
     counts = queryset.order_by().values("firm_id").annotate(n=Count("id"))
     per_firm = {row["firm_id"]: row["n"] for row in counts}
     deleted = delete_in_batches(queryset, batch_size=batch_size)

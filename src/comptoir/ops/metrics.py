@@ -33,6 +33,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from comptoir.audit.models import AuditEvent
+from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+
 logins_failed = Counter(
     "comptoir_logins_failed_total", "Log-in attempts refused (wrong e-mail or password)."
 )
@@ -86,8 +89,6 @@ def connect() -> None:
     from django.contrib.auth.signals import user_login_failed
     from django.db.models.signals import post_save
 
-    from comptoir.audit.models import AuditEvent
-
     connection_created.connect(_on_connection_created, dispatch_uid="comptoir-ops-db-metrics")
     user_login_failed.connect(_on_login_failed, dispatch_uid="comptoir-ops-login-failed")
     post_save.connect(
@@ -127,8 +128,6 @@ def database_metrics() -> list[Metric]:
     from django.db.models import Count, Min
     from django.db.models.fields.json import KeyTextTransform
     from django.utils import timezone
-
-    from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 
     now = timezone.now()
     deliveries = GaugeMetricFamily(

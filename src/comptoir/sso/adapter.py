@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.models import User
 from comptoir.accounts.selectors import user_get_by_email
 from comptoir.accounts.services import normalize_email
+from comptoir.companies.invitations import invitation_accept
 from comptoir.core.crypto import DecryptionError
 from comptoir.sso import rules
 from comptoir.sso.models import GOOGLE_ISSUER, FirmIdentityProvider, ProviderKind
@@ -138,8 +139,6 @@ class FirmSocialAccountAdapter(DefaultSocialAccountAdapter):
             return
         assert user is not None
         if admission.invitation is not None:
-            from comptoir.companies.invitations import invitation_accept
-
             invitation_accept(user=user, pk=admission.invitation.pk)
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)

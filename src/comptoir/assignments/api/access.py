@@ -8,6 +8,7 @@ from comptoir.assignments import selectors, services
 from comptoir.assignments.api.schemas import AssignmentOut, UserAppOut, assignment_out
 from comptoir.assignments.models import CompanyAssignment
 from comptoir.assignments.permissions import can_manage_user_access
+from comptoir.companies.selectors import company_get, company_member_get
 from comptoir.core.errors import Forbidden
 from comptoir.core.ids import Id
 from comptoir.tenancy.api import api_context, firm_context
@@ -22,8 +23,6 @@ def _managed_company(request, company_id):
     """The company whose users' access the caller manages; 404 outside, 403 without the role."""
     context = api_context(request)
     if context.is_firm:
-        from comptoir.companies.selectors import company_get
-
         company = company_get(firm=context.firm, pk=company_id)
     else:
         if company_id != context.company.pk:
@@ -38,8 +37,6 @@ def _managed_company(request, company_id):
 
 
 def _member(company, user_id):
-    from comptoir.companies.selectors import company_member_get
-
     return company_member_get(company=company, user_id=user_id).user
 
 
@@ -96,8 +93,6 @@ def user_app_revoke(request: HttpRequest, company_id: Id, user_id: Id, installat
     summary="The apps a client company has (the client page's Applications tab)",
 )
 def company_assignment_list(request: HttpRequest, company_id: Id):
-    from comptoir.companies.selectors import company_get
-
     context = firm_context(request)
     company = company_get(firm=context.firm, pk=company_id)
     return [

@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from comptoir.assignments import imports, services
 from comptoir.assignments.api.assignments import _installation
 from comptoir.assignments.api.schemas import ImportOut
+from comptoir.assignments.permissions import require_assignable
 from comptoir.core.ids import Id
 
 router = Router()
@@ -26,7 +27,6 @@ router = Router()
 )
 def import_template(request: HttpRequest, installation_id: Id):
     _context, installation = _installation(request, installation_id)
-    from comptoir.assignments.permissions import require_assignable
 
     require_assignable(installation.app)
     response = HttpResponse(

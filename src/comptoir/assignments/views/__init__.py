@@ -1,5 +1,6 @@
 """Pages of the assignments: an app's clients, import and client portal (installation.py);
-a client's apps and its users' access (company.py)."""
+a client's apps and its users' access (company.py); a client's users, their roles and the apps
+each sees (members.py)."""
 
 from comptoir.assignments.views.company import (
     company_apps,

@@ -225,7 +225,7 @@ def _company_admin(request):
 @company_member_required
 def company_users(request):
     """/entreprise/utilisateurs/: a company administrateur chooses who sees which app, and
-    invites, changes the role of and removes users (companies.views_company)."""
+    invites, changes the role of and removes users (views/members.py)."""
     return company_users_page(request, _company_admin(request))
 
 

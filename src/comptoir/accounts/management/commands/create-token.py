@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from comptoir.accounts import selectors, services
 from comptoir.core.errors import ServiceError
+from comptoir.tenancy import tokens
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         if not user.is_active:
             raise CommandError(f"{user.email} is deactivated: its tokens would not work.")
         try:
-            token, key = services.token_create(
+            token, key = tokens.token_create(
                 user=user,
                 name=name,
                 expires_in_days=days,
