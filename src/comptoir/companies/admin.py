@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.companies.invitations import firm_admin_invite
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.core.errors import ServiceError
+from comptoir.core.wording import of_name
 from comptoir.firms.admin import FirmMembershipInline
 from comptoir.firms.models import Firm
 
@@ -115,7 +116,8 @@ class FirmAdmin(admin.ModelAdmin):
                 return redirect(reverse("admin:firms_firm_change", args=[firm.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Invite an administrator of %(firm)s") % {"firm": firm.name},
+            "title": gettext("Invite an administrator %(of_firm)s")
+            % {"of_firm": of_name(firm.name)},
             "firm": firm,
             "form": form,
             "opts": self.model._meta,

@@ -24,6 +24,7 @@ from comptoir.companies import invitations, selectors, services
 from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.models import Company, CompanyRole
 from comptoir.core.errors import ServiceError
+from comptoir.core.wording import of_name
 from comptoir.tenancy.permissions import (
     company_member_required,
     firm_member_required,
@@ -73,8 +74,8 @@ def invite_message(result: invitations.MemberInvite, *, company) -> str:
             "company": company.name,
         }
     return _(
-        "Invitation sent to %(email)s. They become a user of %(company)s once they accept it."
-    ) % {"email": result.email, "company": company.name}
+        "Invitation sent to %(email)s. They become a user %(of_company)s once they accept it."
+    ) % {"email": result.email, "of_company": of_name(company.name)}
 
 
 @firm_member_required
