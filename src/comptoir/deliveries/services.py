@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.assignments.models import CompanyAssignment
 from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict
 from comptoir.deliveries.models import ACTIVE_STATUSES, Delivery, DeliveryStatus
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
 
 def _still_connected(delivery: Delivery):
     """The delivery's connection as it is now (with its app and company), or a Conflict."""
-    from comptoir.assignments.models import CompanyAssignment
-
     assignment = None
     if delivery.assignment_id is not None and delivery.installation_id is not None:
         assignment = (
