@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -117,7 +118,6 @@ class ImportCheck:
     columns: list[str]
     extra_columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    rows: list[PreviewRow] = field(default_factory=list)
     planned: list[Planned] = field(default_factory=list)
     created: int = 0
     updated: int = 0
@@ -128,7 +128,26 @@ class ImportCheck:
         return not self.errors
 
     def summary(self) -> ImportSummary:
-        return ImportSummary(self.created, self.updated, self.unchanged, len(self.rows))
+        return ImportSummary(self.created, self.updated, self.unchanged, len(self.planned))
+
+    @cached_property
+    def rows(self) -> list[PreviewRow]:
+        """The preview's rows, made when a page or the API shows them (applying does not)."""
+        rows = []
+        for item in self.planned:
+            company, number = item.entry.company, item.entry.row
+            assert company is not None and number is not None
+            rows.append(
+                PreviewRow(
+                    row=number,
+                    siret=company.siret or "",
+                    company_id=company.pk,
+                    company=company.name,
+                    action=item.action,
+                    changed=item.changed,
+                )
+            )
+        return rows
 
     @property
     def token(self) -> str:
@@ -139,7 +158,10 @@ class ImportCheck:
         user approved (another import or a colleague changed the same assignments in the
         meantime, a company was renamed away...), instead of quietly reporting "0 added".
         """
-        plan = sorted((r.row, r.company_id, r.action, sorted(r.changed)) for r in self.rows)
+        plan = sorted(
+            (p.entry.row, p.entry.company.pk if p.entry.company else None, p.action, p.changed)
+            for p in self.planned
+        )
         raw = json.dumps([self.columns, plan], separators=(",", ":"), default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
@@ -297,28 +319,14 @@ def check_import(*, installation: Installation, table: Table) -> ImportCheck:
         key_of = {text: key for key, text in cells.heading.items()}
         errors.sort(key=lambda e: (e.row or 0, order.get(key_of.get(e.column or "", ""), 99)))
         return ImportCheck(cells.columns, cells.extra_columns, errors=errors)
-    rows = []
-    for item in planned:
-        company = item.entry.company
-        assert company is not None and item.entry.row is not None
-        rows.append(
-            PreviewRow(
-                row=item.entry.row,
-                siret=company.siret or "",
-                company_id=company.pk,
-                company=company.name,
-                action=item.action,
-                changed=item.changed,
-            )
-        )
+    actions = [item.action for item in planned]
     return ImportCheck(
         cells.columns,
         cells.extra_columns,
-        rows=rows,
         planned=planned,
-        created=sum(1 for r in rows if r.action == CREATED),
-        updated=sum(1 for r in rows if r.action == UPDATED),
-        unchanged=sum(1 for r in rows if r.action == UNCHANGED),
+        created=actions.count(CREATED),
+        updated=actions.count(UPDATED),
+        unchanged=actions.count(UNCHANGED),
     )
 
 
@@ -385,7 +393,7 @@ def _apply_checked(
         source="import",
         filename=filename,
     )
-    return ImportSummary(result.created, result.updated, result.unchanged, len(check.rows))
+    return ImportSummary(result.created, result.updated, result.unchanged, len(check.planned))
 
 
 def assignment_import_apply(

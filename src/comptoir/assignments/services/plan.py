@@ -168,36 +168,39 @@ def assignments_plan(
     errors: list[PlanError] = []
     seen: set[int] = set()
     secret_keys = [f.key for f in company_fields(app) if f.is_secret]
+    requires_siret = app.requires_siret
     for index, entry in enumerate(entries):
         company = entry.company
         current = existing.get(company.pk) if company is not None else None
         before = dict(current.settings) if current is not None else {}
-
-        def error(
-            key: str | None,
-            code: str,
-            message: str,
-            index: int = index,
-            row: int | None = entry.row,
-        ) -> None:
-            errors.append(PlanError(index, row, key, code, str(message)))
-
         if company is not None:
             if company.firm_id != installation.firm_id:
                 raise NotFound(code="company_not_found")
             if company.pk in seen:
-                error(None, "duplicate_company", _("This client company is listed twice."))
+                message = _("This client company is listed twice.")
+                errors.append(PlanError(index, entry.row, None, "duplicate_company", message))
             seen.add(company.pk)
-            if app.requires_siret and not company.siret:
-                error(None, "siret_required", str(siret_required_error(app, company).message))
-        data = keep_unchanged_secrets(app, entry.settings or {}, before, secret_keys)
+            if requires_siret and not company.siret:
+                message = str(siret_required_error(app, company).message)
+                errors.append(PlanError(index, entry.row, None, "siret_required", message))
+        data = entry.settings or {}
+        if secret_keys and before:
+            data = keep_unchanged_secrets(app, data, before, secret_keys)
         try:
             stored = validate_settings(app, COMPANY, data, before)
         except ValidationFailed as failure:
             for detail in failure.details or [
                 {"key": None, "code": failure.code, "message": str(failure.message)}
             ]:
-                error(detail.get("key"), detail.get("code", "invalid"), str(detail["message"]))
+                errors.append(
+                    PlanError(
+                        index,
+                        entry.row,
+                        detail.get("key"),
+                        detail.get("code", "invalid"),
+                        str(detail["message"]),
+                    )
+                )
             continue
         if company is None:
             continue
