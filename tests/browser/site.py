@@ -72,6 +72,7 @@ NOT_A_PAGE = {
     "mfa_login_webauthn": "a login step: only while logging in",
     "mfa_reauthenticate": "redirects while the session's authentication is fresh",
     "socialaccount_login_error": "answers 401: in EXTRA_PAGES",
+    "deliveries:version_history": "an htmx fragment of the document page (checked there)",
 }
 
 # Pages that no URL name gives alone with a 200 (a query, an error page), by role.
@@ -93,7 +94,6 @@ MAIN_PAGES = {
         "assignments:installation",
         "assignments:portal",
         "deliveries:index",
-        "deliveries:version_history",
         "audit:index",
         "documents:firm_company_documents",
     ],

@@ -125,20 +125,26 @@ def test_no_serious_accessibility_violation(role, site, page, live_server):
     )
 
 
-# The page is wider than the window, and what sticks out (the outermost such elements).
+# The page is wider than the window, and what sticks out: the outermost elements past its
+# right edge that no scrolling box of their own holds.
 OVERFLOW = """() => {
     const root = document.documentElement, width = root.clientWidth;
     const wide = Math.max(root.scrollWidth, document.body.scrollWidth);
     if (wide <= width) return null;
     const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
         + [...e.classList].map(c => '.' + c).join('');
-    const out = [...document.body.querySelectorAll('*')].filter(e => {
-        const box = e.getBoundingClientRect();
-        const parent = e.parentElement.getBoundingClientRect();
-        return box.right > width + 1 && !(parent.right > width + 1);
-    });
+    const past = e => e.getBoundingClientRect().right > width + 1;
+    const held = e => {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+            if (getComputedStyle(a).overflowX !== 'visible') return true;
+        }
+        return false;
+    };
+    const out = [...document.body.querySelectorAll('*')].filter(
+        e => past(e) && !held(e) && !(e.parentElement !== document.body && past(e.parentElement)));
     return {width: wide, culprits: out.slice(0, 5).map(e =>
-        name(e) + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)')};
+        name(e.parentElement) + ' > ' + name(e) + ' "' + e.textContent.trim().slice(0, 30)
+        + '" (' + Math.round(e.getBoundingClientRect().right) + ' px)')};
 }"""
 
 

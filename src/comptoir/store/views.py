@@ -65,7 +65,8 @@ class _CardMaker:
             "up": _("Move the %(name)s tile up"),
             "down": _("Move the %(name)s tile down"),
             "add": _("Add %(name)s"),
-            "clients": _("Client companies of %(name)s"),
+            # The visible word ("Clients") starts the name read aloud (WCAG 2.5.3).
+            "clients": _("Clients of the %(name)s app"),
         }
 
     def card(self, row: dict, *, installed: bool) -> dict:
