@@ -120,7 +120,7 @@ def automation_app(name: str, transport: str, schema: list):
 def connect(company, app, firm_settings=None, company_settings=None):
     from comptoir.assignments.models import CompanyAssignment
     from comptoir.store.models import Installation
-    from comptoir.store.schema import validate_settings
+    from comptoir.store.settings_validation import validate_settings
 
     installation = Installation.objects.create(
         firm=company.firm, app=app, settings=validate_settings(app, "firm", firm_settings or {})

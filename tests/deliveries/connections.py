@@ -17,7 +17,8 @@ from comptoir.deliveries import engine
 from comptoir.deliveries.models import Delivery
 from comptoir.documents import services as document_services
 from comptoir.store.models import Installation
-from comptoir.store.schema import COMPANY, FIRM, validate_settings
+from comptoir.store.schema import COMPANY, FIRM
+from comptoir.store.settings_validation import validate_settings
 from tests.deliveries.servers import Reply
 from tests.factories import PDF_BYTES, uploaded_file
 from tests.store.factories import AutomationAppFactory

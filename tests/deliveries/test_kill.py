@@ -41,7 +41,7 @@ from comptoir.companies.models import Company
 from comptoir.documents.services import document_upload
 from comptoir.firms.services import firm_create
 from comptoir.store.models import App, Installation
-from comptoir.store.schema import validate_settings
+from comptoir.store.settings_validation import validate_settings
 
 base_url, secret, apps, documents = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 firm = firm_create(name="Cabinet Kill Test")

@@ -23,7 +23,8 @@ from comptoir.deliveries import netguard, settings_checks
 from comptoir.store import services as store_services
 from comptoir.store.catalog import catalog_load
 from comptoir.store.models import App, Installation
-from comptoir.store.schema import FIRM, validate_settings
+from comptoir.store.schema import FIRM
+from comptoir.store.settings_validation import validate_settings
 from tests.conftest import client_for
 from tests.deliveries.connections import https_app, new_secret
 

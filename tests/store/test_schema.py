@@ -14,9 +14,9 @@ from comptoir.store.schema import (
     parse_schema,
     public_settings,
     reveal_settings,
-    validate_settings,
 )
 from comptoir.store.schema_forms import form_fields, form_initial
+from comptoir.store.settings_validation import validate_settings
 from tests.store.factories import API_SCHEMA, AutomationAppFactory
 
 

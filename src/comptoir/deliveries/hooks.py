@@ -9,7 +9,9 @@ runs by itself (see ARCHITECTURE.md, "Floors"):
   :func:`assignment_removing`, before the connection row goes;
 - ``store.services.installation_remove`` → :func:`installation_removing`, first of all (the
   pending deliveries go before the connections they were for); ``store.selectors`` reads
-  :func:`installation_removal_impact` for the confirmation page and the API.
+  :func:`installation_removal_impact` for the confirmation page and the API;
+- ``store.settings_validation.validate_settings`` (a firm or a company saves an app's
+  settings) → :func:`destination_problems`, for the values that request changes.
 
 The send history is never deleted: its rows keep their names, their foreign keys to the
 installation and the connection become empty.
@@ -17,14 +19,15 @@ installation and the connection become empty.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from comptoir.deliveries import history, outbox, selectors, services
+from comptoir.deliveries import history, outbox, selectors, services, settings_checks
 
 if TYPE_CHECKING:
     from comptoir.assignments.models import CompanyAssignment
     from comptoir.documents.models import DocumentVersion
-    from comptoir.store.models import Installation
+    from comptoir.store.models import App, Installation
 
 
 def version_created(*, version: DocumentVersion) -> None:
@@ -57,3 +60,12 @@ def version_histories(*, versions: list[DocumentVersion], tenant: Any) -> dict[i
     """The send history of each version on the document page (``documents.views``), by
     version id. Two queries."""
     return history.version_histories(versions=versions, tenant=tenant)
+
+
+def destination_problems(
+    *, app: App, level: str, values: Mapping[str, Any], changed: frozenset[str]
+) -> list[dict[str, str]]:
+    """Settings are being saved: the problems of the destinations they describe, checked by
+    the guard that sending uses, for the ``changed`` keys only (``{"key", "code",
+    "message"}`` each; none for an app that is not sent to over HTTPS or SFTP)."""
+    return settings_checks.check_destination_settings(app, level, values, changed)

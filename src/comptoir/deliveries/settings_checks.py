@@ -1,8 +1,8 @@
 """Destinations checked when a firm saves them, with the same guard that sending uses.
 
-Registered into ``store.schema`` (``register_destination_check``) by ``DeliveriesConfig.ready``:
-the Store sits below the deliveries and cannot import them, so the settings validation calls
-this function through that one seam. The rules themselves stay in one place: the
+The Store's settings validation (``store.settings_validation.validate_settings``) calls this
+through the deliveries' seam (``deliveries.hooks.destination_problems``): the Store sits below
+the deliveries. The rules themselves stay in one place: the
 outbound-address guard (``netguard``) for addresses, the SFTP transport's host-key parser for
 fingerprints, the routing's roles (``routing.sftp_role``) to know which field is which.
 
@@ -172,7 +172,8 @@ def _check_sftp(fields, values: Mapping[str, Any], typed: frozenset[str]) -> lis
 def check_destination_settings(
     app, level: str, values: Mapping[str, Any], typed: frozenset[str]
 ) -> list[dict[str, str]]:
-    """The problems of the destinations these settings describe (the seam's contract)."""
+    """The problems of the destinations these settings describe (``{"key", "code", "message"}``
+    each), for the keys in ``typed`` (what this request changes)."""
     transport = getattr(app, "transport", "")
     if transport not in ("https", "sftp"):
         return []

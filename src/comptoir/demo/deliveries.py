@@ -43,7 +43,8 @@ from comptoir.assignments.models import CompanyAssignment
 from comptoir.documents.models import Document
 from comptoir.documents.services import document_upload, document_version_add
 from comptoir.store.models import App, Installation
-from comptoir.store.schema import COMPANY, FIRM, reveal_settings, validate_settings
+from comptoir.store.schema import COMPANY, FIRM, reveal_settings
+from comptoir.store.settings_validation import validate_settings
 
 RECEIVER_PORT = 8025
 SFTP_PORT = 8022

@@ -12,7 +12,8 @@ from django.db.models import Max
 
 from comptoir.demo.deliveries import firm_wiring
 from comptoir.store.models import App, AppType, Audience, Category, Installation
-from comptoir.store.schema import FIRM, validate_settings
+from comptoir.store.schema import FIRM
+from comptoir.store.settings_validation import validate_settings
 
 # Firm-level settings of apps that send to the demo's local sinks (the HTTP receiver, the SFTP
 # server): they come from comptoir.demo.deliveries.firm_wiring(), which knows their addresses.

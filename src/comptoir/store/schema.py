@@ -17,41 +17,28 @@ columns):
 
 - ``parse_schema(raw, app=slug)`` → fields, or ``SchemaError`` naming the app and the field;
 - ``firm_fields(app)`` / ``company_fields(app)`` → the fields of one level, in order;
-- ``validate_settings(app, level, data, existing)`` → the dict to store: ``data`` merged over
-  ``existing`` (keys absent from ``data`` keep their value; ``""`` or ``None`` clears a plain
-  value; a secret left ``""`` keeps its value, ``None`` clears it), secrets encrypted; raises
-  ``ValidationFailed`` with one detail per problem (``field`` = ``settings.<key>``);
 - ``public_settings(app, level, stored)`` → what may be shown: secrets as ``{"secret_set": bool}``;
 - ``reveal_settings(app, level, stored)`` → plain values with secrets decrypted (transports only);
-- ``register_destination_check(check)`` → the seam through which a higher app (deliveries)
-  checks, when settings are saved, the destinations they describe (see below).
+- ``changed_keys(before, after)`` → the keys whose stored value changed (for the audit log).
 
-Destination checks: the Store is below the deliveries in the import floors, so it cannot call
-the outbound-address guard itself. ``deliveries`` registers one function from its
-``AppConfig.ready()``; ``validate_settings`` calls it with the app, the level, the cleaned
-values and the keys whose value this request changes (each one past its field's own checks),
-and adds the problems it returns (``{"key", "code", "message"}``) to the other errors. Without
-a registered check (an app list without deliveries), settings are checked field by field only.
+Validating what a firm or a company saves (``validate_settings``, which also has the deliveries
+check the destinations the values describe) is in ``store.settings_validation``: the deliveries
+read this schema, so it sits below them and imports nothing of theirs.
 
 The Django form fields (``form_fields``, ``form_initial``) are in ``store.schema_forms``.
 """
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
-from comptoir.core.crypto import decrypt_str, encrypt_str
-from comptoir.core.errors import ValidationFailed
+from comptoir.core.crypto import decrypt_str
 from comptoir.documents.folders import FOLDER_KEYS
-from comptoir.store.urls_safety import validate_external_url
 
 KINDS = ("email", "url", "text", "secret", "choice")
 LEVELS = ("firm", "company")
@@ -275,155 +262,11 @@ def company_fields(app) -> tuple[SettingField, ...]:
     return schema_fields(app, COMPANY)
 
 
-# --- validation ---------------------------------------------------------------------------------
-
-# (app, level, cleaned values, keys this request changes) -> problems: {"key", "code", "message"}
-DestinationCheck = Callable[[Any, str, Mapping[str, Any], frozenset[str]], list[dict[str, str]]]
-_destination_checks: list[DestinationCheck] = []
-
-
-def register_destination_check(check: DestinationCheck) -> None:
-    """Called once by the deliveries app (its ``ready()``); registering twice is harmless."""
-    if check not in _destination_checks:
-        _destination_checks.append(check)
+# --- stored values -----------------------------------------------------------------------------
 
 
 def _is_stored_secret(value: Any) -> bool:
     return isinstance(value, Mapping) and isinstance(value.get(SECRET_MARKER), str)
-
-
-_CONTROLS = re.compile("[\x00-\x1f\x7f]")
-
-
-def _has_invisible_controls(value: str) -> bool:
-    return _CONTROLS.search(value) is not None
-
-
-def _clean_value(spec: SettingField, value: Any) -> Any:
-    """The value to store for a non-empty input, or ValidationError with a clear message."""
-    if not isinstance(value, str):
-        raise ValidationError(_("Enter a text value."), code="not_text")
-    value = value.strip()
-    limit = SECRET_MAX if spec.is_secret else TEXT_MAX
-    if len(value) > limit:
-        raise ValidationError(
-            _("Too long: %(max)d characters at most.") % {"max": limit}, code="too_long"
-        )
-    if _has_invisible_controls(value):
-        raise ValidationError(_("Remove the line breaks and control characters."), code="control")
-    if spec.kind == "email":
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(
-                _("Enter a valid e-mail address, such as achats.dossier@partenaire.fr."),
-                code="invalid_email",
-            ) from None
-        local, _at, domain = value.rpartition("@")
-        return f"{local}@{domain.lower()}"
-    if spec.kind == "url":
-        try:
-            return validate_external_url(value, field=spec.key)
-        except ValidationFailed as error:
-            raise ValidationError(str(error.message), code=error.code) from None
-    if spec.kind == "choice":
-        if value not in spec.choice_values:
-            raise ValidationError(
-                _("Choose one of: %(choices)s.") % {"choices": ", ".join(spec.choice_values)},
-                code="invalid_choice",
-            )
-        return value
-    if spec.is_secret:
-        return {SECRET_MARKER: encrypt_str(value)}
-    return value
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def validate_settings(
-    app, level: str, data: Mapping[str, Any] | None, existing: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The settings to store for ``level``: ``data`` merged over ``existing``, checked."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be firm or company, not {level!r}")
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise ValidationFailed(
-            _("settings must be an object of key: value pairs."),
-            code="invalid_settings",
-            field="settings",
-        )
-    all_fields = schema_fields(app)
-    fields = [f for f in all_fields if f.level == level]
-    by_key = {f.key: f for f in fields}
-    errors: list[dict[str, Any]] = []
-
-    def error(key: str, code: str, message: str) -> None:
-        errors.append({"field": f"settings.{key}", "key": key, "code": code, "message": message})
-
-    other_level = {f.key for f in all_fields if f.level != level}
-    for key in data:
-        if key in by_key:
-            continue
-        if key in other_level:
-            where = _("per client company") if level == FIRM else _("for the whole firm")
-            error(
-                key,
-                "wrong_level",
-                _("“%(key)s” is set %(where)s, not here.") % {"key": key, "where": where},
-            )
-        else:
-            accepted = ", ".join(by_key) or _("none")
-            error(
-                key,
-                "unknown_setting",
-                _("Unknown setting “%(key)s”. This application accepts: %(accepted)s.")
-                % {"key": key, "accepted": accepted},
-            )
-
-    existing = existing or {}
-    result: dict[str, Any] = {k: existing[k] for k in by_key if k in existing}
-    for spec in fields:
-        if spec.key not in data:
-            continue
-        value = data[spec.key]
-        if spec.is_secret and isinstance(value, str) and not value.strip():
-            continue  # an empty secret input keeps the stored secret
-        if _empty(value):
-            result.pop(spec.key, None)
-            continue
-        try:
-            result[spec.key] = _clean_value(spec, value)
-        except ValidationError as exc:
-            error(spec.key, exc.code or "invalid", str(exc.messages[0]))
-    refused = {e["key"] for e in errors}
-    changed = frozenset(
-        key
-        for key in data
-        if key in by_key and key not in refused and result.get(key) != existing.get(key)
-    )
-    if changed:
-        for check in _destination_checks:
-            for problem in check(app, level, result, changed):
-                error(problem["key"], problem["code"], problem["message"])
-    for spec in fields:
-        if (
-            spec.required
-            and spec.key not in result
-            and not any(e["key"] == spec.key for e in errors)
-        ):
-            error(spec.key, "required", _("Fill in “%(label)s”.") % {"label": spec.label})
-    if errors:
-        raise ValidationFailed(
-            _("Some settings are missing or not valid: %(fields)s.")
-            % {"fields": ", ".join(dict.fromkeys(e["key"] for e in errors))},
-            code="invalid_settings",
-            details=errors,
-        )
-    return result
 
 
 def public_settings(app, level: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:

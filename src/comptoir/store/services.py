@@ -22,8 +22,9 @@ from comptoir.firms.permissions import require_firm_admin
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
 from comptoir.store.permissions import ADMIN_ONLY_MESSAGE
-from comptoir.store.schema import FIRM, changed_keys, validate_settings
+from comptoir.store.schema import FIRM, changed_keys
 from comptoir.store.selectors import compute_impact
+from comptoir.store.settings_validation import validate_settings
 from comptoir.store.urls_safety import validate_tile_url
 
 CUSTOM_SLUG_PREFIX = "perso-"

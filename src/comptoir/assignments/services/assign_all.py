@@ -33,7 +33,8 @@ from comptoir.companies.models import Company
 from comptoir.core.errors import ValidationFailed
 from comptoir.firms.permissions import require_firm_member
 from comptoir.store.models import App, Installation
-from comptoir.store.schema import COMPANY, validate_settings
+from comptoir.store.schema import COMPANY
+from comptoir.store.settings_validation import validate_settings
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from comptoir.core.errors import Conflict, NotFound
 from comptoir.deliveries import hooks as deliveries_hooks
 from comptoir.firms.permissions import require_firm_member
 from comptoir.store.models import AppType, Installation
-from comptoir.store.schema import COMPANY, changed_keys, validate_settings
+from comptoir.store.schema import COMPANY, changed_keys
+from comptoir.store.settings_validation import validate_settings
 
 _UNSET: Any = object()
 

@@ -33,8 +33,8 @@ from comptoir.store.schema import (
     changed_keys,
     company_fields,
     reveal_settings,
-    validate_settings,
 )
+from comptoir.store.settings_validation import validate_settings
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
