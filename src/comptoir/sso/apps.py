@@ -6,10 +6,3 @@ class SsoConfig(AppConfig):
     name = "comptoir.sso"
     label = "sso"
     verbose_name = _("Single sign-on")
-
-    def ready(self) -> None:
-        from comptoir.accounts.login_checks import register_login_check
-        from comptoir.sso.policy import password_login_refusal
-
-        # Accounts (the login form) sits below us: it asks through this seam.
-        register_login_check(password_login_refusal)

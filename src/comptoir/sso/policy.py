@@ -1,5 +1,5 @@
 """Mandatory single sign-on: the check the password login (and any login but a firm's SSO)
-runs, registered into ``accounts.identity`` by ``SsoConfig.ready``."""
+runs; ``accounts.login_checks`` asks it through ``sso.hooks.login_refusal``."""
 
 from __future__ import annotations
 
