@@ -370,9 +370,10 @@ if DELIVERY_SENDER not in ("worker", "tasks"):
 # (server-side parameters). Turn off behind pgbouncer in transaction pooling older than 1.21
 # (or without max_prepared_statements), which cannot keep prepared statements.
 DELIVERY_WORKER_PREPARED_STATEMENTS = env_bool("DELIVERY_WORKER_PREPARED_STATEMENTS", True)
-# On PostgreSQL the delivery worker's claims and records commit without waiting for the disk
-# flush (deliveries/rows.py says why that loses nothing); on: wait as every other commit.
-DELIVERY_WORKER_SYNCHRONOUS_COMMIT = env_bool("DELIVERY_WORKER_SYNCHRONOUS_COMMIT", False)
+# On PostgreSQL the delivery worker's claims and records wait for the disk flush as every other
+# commit (on, the default). off: they do not (faster; deliveries/rows.py says what a crash of
+# the database server could then cost: a repeat under the same key, the lost attempt's row).
+DELIVERY_WORKER_SYNCHRONOUS_COMMIT = env_bool("DELIVERY_WORKER_SYNCHRONOUS_COMMIT", True)
 
 # Cache: what every web process must share (login throttling counts, allauth's rate limits).
 # The database by default (table created by migration accounts 0004), Redis when REDIS_URL

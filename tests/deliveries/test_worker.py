@@ -56,16 +56,25 @@ def test_the_loop_claims_a_due_delivery_sends_it_and_records_the_attempt(
     assert worker.attempt_next() is None  # nothing else is due
 
 
+@pytest.mark.parametrize("synchronous_commit", [True, False])
 def test_one_attempt_of_the_loop_costs_a_fixed_handful_of_queries(
-    firm_admin, https_connection, http_server, django_assert_num_queries
+    firm_admin,
+    https_connection,
+    http_server,
+    django_assert_num_queries,
+    settings,
+    synchronous_commit,
 ):
+    settings.DELIVERY_WORKER_SYNCHRONOUS_COMMIT = synchronous_commit
     upload(firm_admin, https_connection.company)
 
     # SQLite: claim (UPDATE … RETURNING), the read, then in one transaction: status and
     # attempt (+ SAVEPOINT/RELEASE of the test's transaction). PostgreSQL: the claim and the
-    # read in one statement, the status and the attempt in another, each in a transaction
-    # of its own that starts with SET LOCAL synchronous_commit (no worker session here).
-    expected = 8 if connection.vendor == "postgresql" else 6
+    # read in one statement, the status and the attempt in another (+ the savepoints); with
+    # DELIVERY_WORKER_SYNCHRONOUS_COMMIT off, each of the two transactions also starts with
+    # SET LOCAL synchronous_commit (no worker session here).
+    on_postgresql = {True: 5, False: 8}[synchronous_commit]
+    expected = on_postgresql if connection.vendor == "postgresql" else 6
     with django_assert_num_queries(expected):
         assert worker.attempt_next() == "sent"
 

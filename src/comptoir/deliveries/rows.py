@@ -14,12 +14,13 @@ than running them (the eight-table select most of all), so:
   (0: the sweep took the row back meanwhile);
 - :func:`insert_attempt` writes the attempt's row.
 
-On PostgreSQL the delivery loop's two commits per attempt (the claim, the record) do not
-wait for the disk (:func:`quick_commit`, ``SET LOCAL synchronous_commit TO OFF``; turned off
-by ``DELIVERY_WORKER_SYNCHRONOUS_COMMIT=on``). A disk flush costs milliseconds per commit —
-more than the rest of an attempt — and what a crash of the database server could lose is
-bounded and harmless: the last fraction of a second of the worker's own commits, never
-an upload or its planned deliveries (the web's transactions keep waiting). A lost claim
+On PostgreSQL the delivery loop's two commits per attempt (the claim, the record) wait for
+the disk like every commit, unless the operator sets ``DELIVERY_WORKER_SYNCHRONOUS_COMMIT=off``
+(:func:`quick_commit`, ``SET LOCAL synchronous_commit TO OFF``). A disk flush costs
+milliseconds per commit — more than the rest of an attempt — and what a crash of the database
+server could then lose is bounded: the last fraction of a second of the worker's own commits
+(their attempts' history rows), never an upload or its planned deliveries (the web's
+transactions keep waiting). A lost claim
 leaves the row pending; a lost record leaves it ``sending`` until the sweep takes it back:
 either way the next attempt carries the same idempotency key, exactly as after a worker
 killed in the middle of a send. Nothing is lost and nothing goes out under a second key.
