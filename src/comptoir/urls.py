@@ -4,6 +4,8 @@ from django.urls import include, path
 from comptoir.api import api
 from comptoir.assignments import urls as assignments_urls
 from comptoir.companies import urls as companies_urls
+from comptoir.deliveries import urls as deliveries_urls
+from comptoir.documents import urls as documents_urls
 
 # Requests Django refuses while reading them (multipart, DATA_UPLOAD_* limits): the API's
 # error shape on /api/, a French page elsewhere.
@@ -23,7 +25,12 @@ urlpatterns = [
     path("", include((companies_urls.urlpatterns + assignments_urls.member_patterns, "companies"))),
     path("", include("comptoir.store.urls")),
     path("", include("comptoir.assignments.urls")),
-    path("", include("comptoir.documents.urls")),
+    # One document's page (a view in deliveries: it shows each version's send history) keeps
+    # its name in the documents: namespace.
+    path(
+        "",
+        include((documents_urls.urlpatterns + deliveries_urls.document_patterns, "documents")),
+    ),
     path("", include("comptoir.deliveries.urls")),
     path("", include("comptoir.audit.urls")),
     path("", include("comptoir.firms.urls")),

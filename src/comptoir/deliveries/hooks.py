@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from comptoir.deliveries import history, outbox, selectors, services, settings_checks
+from comptoir.deliveries import outbox, selectors, services, settings_checks
 
 if TYPE_CHECKING:
     from comptoir.assignments.models import CompanyAssignment
@@ -54,12 +54,6 @@ def installation_removing(*, actor: Any, installation: Installation) -> dict[str
     """
     cancelled = services.deliveries_cancel_for_installation(installation=installation)
     return {"pending_deliveries_cancelled": cancelled}
-
-
-def version_histories(*, versions: list[DocumentVersion], tenant: Any) -> dict[int, dict]:
-    """The send history of each version on the document page (``documents.views``), by
-    version id. Two queries."""
-    return history.version_histories(versions=versions, tenant=tenant)
 
 
 def destination_problems(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comptoir.deliveries import views, views_export
+from comptoir.deliveries import views, views_document, views_export
 
 app_name = "deliveries"
 
@@ -13,4 +13,11 @@ urlpatterns = [
         views.version_history,
         name="version_history",
     ),
+]
+
+# One document's page, with each version's send history (views_document.py): its name is in
+# the ``documents:`` namespace (``documents:detail``), where the page began; comptoir/urls.py
+# adds it to it.
+document_patterns = [
+    path("documents/<id:pk>/", views_document.document_detail, name="detail"),
 ]

@@ -11,7 +11,7 @@ urlpatterns = [
         name="firm_company_documents",
     ),
     path("entreprise/documents/", views.company_documents, name="company_documents"),
-    path("documents/<id:pk>/", views.document_detail, name="detail"),
+    # documents:detail, one document with its send history: deliveries.urls.document_patterns
     path(
         "documents/<id:pk>/versions/<id:number>/fichier/",
         views.version_download,

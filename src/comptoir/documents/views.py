@@ -1,22 +1,20 @@
-"""Document pages: a company's folders and documents, one document with its versions.
+"""Document pages: a company's folders and documents, the download of a version.
 
 Firm users reach a client's documents through the “Documents” tab of the client page;
-company users through “Documents” of their space. The document page serves both.
+company users through “Documents” of their space. One document's page (its versions, each with
+its send history) is composed a floor up, in ``deliveries.views_document``: it reads the
+deliveries, which sit above the documents.
 """
-
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import ServiceError
-from comptoir.deliveries import hooks as deliveries
 from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import (
@@ -26,7 +24,8 @@ from comptoir.documents.folders import (
     folder_label,
     month_label,
 )
-from comptoir.documents.forms import DocumentUploadForm, VersionUploadForm
+from comptoir.documents.forms import DocumentUploadForm
+from comptoir.documents.links import documents_url, place_query
 from comptoir.documents.permissions import can_upload_documents
 from comptoir.tenancy.permissions import (
     company_member_required,
@@ -35,21 +34,6 @@ from comptoir.tenancy.permissions import (
 )
 
 DOCUMENTS_PER_PAGE = 50
-
-
-def _documents_url(tenant, company) -> str:
-    if tenant.is_firm:
-        return reverse("documents:firm_company_documents", kwargs={"pk": company.pk})
-    return reverse("documents:company_documents")
-
-
-def _place_query(folder: str, start=None, month=None) -> str:
-    query = {"folder": folder}
-    if start:
-        query["fy"] = start.isoformat()
-    if month:
-        query["month"] = month.strftime("%Y-%m")
-    return "?" + urlencode(query)
 
 
 def _selected_place(request, years: list[FiscalYear]) -> dict:
@@ -102,8 +86,8 @@ def _documents_page(request, company, *, template: str):
             document = form.result
             messages.success(request, _("“%(title)s” is uploaded.") % {"title": document.title})
             return redirect(
-                _documents_url(tenant, company)
-                + _place_query(document.folder, document.fiscal_year_start, document.month)
+                documents_url(tenant, company)
+                + place_query(document.folder, document.fiscal_year_start, document.month)
             )
         status = form.status
     else:
@@ -123,7 +107,7 @@ def _documents_page(request, company, *, template: str):
         "page": page,
         "form": form if may_upload else None,
         "may_upload": may_upload,
-        "documents_url": _documents_url(tenant, company),
+        "documents_url": documents_url(tenant, company),
         "active_tab": "documents",
     }
     return render(request, template, context, status=status)
@@ -141,50 +125,6 @@ def company_documents(request):
     """“Documents” of a company user's space."""
     company = request.tenant.company
     return _documents_page(request, company, template="documents/company_documents.html")
-
-
-@tenant_required
-def document_detail(request, pk):
-    """One document: its versions, each with its send history; upload a new version."""
-    tenant = request.tenant
-    document = selectors.document_for_context(context=tenant, pk=pk)
-    company = document.company
-    may_upload = can_upload_documents(tenant, company)
-    status = 200
-    form = None
-    if request.method == "POST":
-        if not may_upload:
-            raise PermissionDenied
-        form = VersionUploadForm(request.POST, request.FILES)
-        if form.submit(services.document_version_add, actor=request.user, document=document):
-            messages.success(
-                request,
-                _("Version %(number)d of “%(title)s” is uploaded.")
-                % {"number": form.result.number, "title": document.title},
-            )
-            return redirect("documents:detail", pk=document.pk)
-        status = form.status
-    elif may_upload:
-        form = VersionUploadForm()
-    documents_url = _documents_url(tenant, company)
-    versions = list(selectors.version_list(document=document).order_by("-number"))
-    histories = deliveries.version_histories(versions=versions, tenant=tenant)
-    context = {
-        "company": company,
-        "document": document,
-        "versions": versions,
-        # Each version with its send history, read here (two queries), not by a template tag.
-        "version_rows": [(version, histories[version.pk]) for version in versions],
-        "form": form,
-        "may_upload": may_upload,
-        "documents_url": documents_url,
-        "place_url": documents_url
-        + _place_query(document.folder, document.fiscal_year_start, document.month),
-        "month_label": month_label(document.month, document.fiscal_year) if document.month else "",
-        "base_template": "companies/client_base.html" if tenant.is_firm else "base.html",
-        "active_tab": "documents",
-    }
-    return render(request, "documents/detail.html", context, status=status)
 
 
 @tenant_required

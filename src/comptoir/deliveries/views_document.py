@@ -1,0 +1,69 @@
+"""One document's page: its versions, each with its send history, and a new version's upload.
+
+The page is composed here, a floor above the documents: it reads the document through the
+documents' selectors, uploads through their service, and adds what only the deliveries know,
+each version's send history (``history.version_histories``, two queries). Its address and name
+stay the documents' (``documents:detail``): ``comptoir/urls.py`` adds ``urls.document_patterns``
+to that namespace. The templates are the documents' (``documents/detail.html``), which include
+the deliveries' history partial.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from comptoir.deliveries.history import version_histories
+from comptoir.documents import selectors as document_selectors
+from comptoir.documents import services as document_services
+from comptoir.documents.folders import month_label
+from comptoir.documents.forms import VersionUploadForm
+from comptoir.documents.links import documents_url, place_query
+from comptoir.documents.permissions import can_upload_documents
+from comptoir.tenancy.permissions import tenant_required
+
+
+@tenant_required
+def document_detail(request, pk):
+    """One document: its versions, each with its send history; upload a new version."""
+    tenant = request.tenant
+    document = document_selectors.document_for_context(context=tenant, pk=pk)
+    company = document.company
+    may_upload = can_upload_documents(tenant, company)
+    status = 200
+    form = None
+    if request.method == "POST":
+        if not may_upload:
+            raise PermissionDenied
+        form = VersionUploadForm(request.POST, request.FILES)
+        if form.submit(
+            document_services.document_version_add, actor=request.user, document=document
+        ):
+            messages.success(
+                request,
+                _("Version %(number)d of “%(title)s” is uploaded.")
+                % {"number": form.result.number, "title": document.title},
+            )
+            return redirect("documents:detail", pk=document.pk)
+        status = form.status
+    elif may_upload:
+        form = VersionUploadForm()
+    list_url = documents_url(tenant, company)
+    versions = list(document_selectors.version_list(document=document).order_by("-number"))
+    histories = version_histories(versions=versions, tenant=tenant)
+    context = {
+        "company": company,
+        "document": document,
+        "versions": versions,
+        # Each version with its send history, read here (two queries), not by a template tag.
+        "version_rows": [(version, histories[version.pk]) for version in versions],
+        "form": form,
+        "may_upload": may_upload,
+        "documents_url": list_url,
+        "place_url": list_url
+        + place_query(document.folder, document.fiscal_year_start, document.month),
+        "month_label": month_label(document.month, document.fiscal_year) if document.month else "",
+        "base_template": "companies/client_base.html" if tenant.is_firm else "base.html",
+        "active_tab": "documents",
+    }
+    return render(request, "documents/detail.html", context, status=status)
