@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -15,6 +18,10 @@ from comptoir.accounts.models import ApiToken, Invitation, User, hash_secret
 from comptoir.accounts.tasks import send_invitation
 from comptoir.core.errors import NotFound, ServiceError, ValidationFailed
 from comptoir.core.request_context import carried
+from comptoir.firms.models import Firm
+
+if TYPE_CHECKING:
+    from comptoir.companies.models import Company
 
 
 def normalize_email(email: str) -> str:
@@ -124,7 +131,7 @@ def token_authenticate(key: str) -> User | None:
 
 
 def invitation_create(
-    *, actor: User | None, user: User, firm, company=None, role: str
+    *, actor: User | None, user: User, firm: Firm, company: Company | None = None, role: str
 ) -> Invitation:
     """Record an invitation and send its e-mail through the task queue once committed."""
     invitation = Invitation.objects.create(
@@ -140,7 +147,7 @@ def invitation_create(
     return invitation
 
 
-def invitation_cancel_pending(*, user: User, firm, company=None) -> int:
+def invitation_cancel_pending(*, user: User, firm: Firm, company: Company | None = None) -> int:
     """Void the open invitations of a member who was removed before accepting."""
     return (
         Invitation.objects.open()

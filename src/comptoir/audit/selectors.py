@@ -1,11 +1,17 @@
 """Reads of the audit log: always one firm's events, newest first."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from comptoir.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from comptoir.firms.models import Firm
 
 
 def _as_datetime(value: date | datetime, *, end: bool = False) -> datetime:
@@ -21,7 +27,7 @@ def _as_datetime(value: date | datetime, *, end: bool = False) -> datetime:
 
 def audit_event_list(
     *,
-    firm,
+    firm: Firm,
     action: str | None = None,
     actor: str | None = None,
     since: date | datetime | None = None,
@@ -50,6 +56,6 @@ def audit_event_list(
     return events.order_by("-created_at", "-id")
 
 
-def audit_action_list(*, firm) -> list[str]:
+def audit_action_list(*, firm: Firm) -> list[str]:
     """The actions that appear in the firm's log, for the filter."""
     return sorted(AuditEvent.objects.filter(firm=firm).values_list("action", flat=True).distinct())

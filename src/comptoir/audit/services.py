@@ -1,15 +1,21 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from comptoir.audit.models import AuditEvent
 from comptoir.core.request_context import client_ip
 
+if TYPE_CHECKING:
+    from comptoir.accounts.models import User
+    from comptoir.firms.models import Firm
+
 
 def audit_record(
     *,
-    firm: Any,
-    actor: Any,
+    firm: Firm,
+    actor: User | None,
     action: str,
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,

@@ -7,7 +7,7 @@ reads the same fact as ``context.is_company_administrateur``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +15,8 @@ from comptoir.companies.models import Company, CompanyMembership, CompanyRole
 from comptoir.core.errors import Forbidden
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from comptoir.accounts.models import User
 
 # The refusal for a collaborateur or an invité who tries to manage the company's users (the
@@ -37,7 +39,7 @@ def require_company_administrateur(
     actor: User | None,
     company: Company | int,
     *,
-    message: Any = None,
+    message: StrOrPromise | None = None,
     code: str = "company_admin_only",
 ) -> None:
     """Forbidden (with the caller's message) unless ``actor`` administers the company."""

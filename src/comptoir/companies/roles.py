@@ -1,5 +1,7 @@
 """The roles of a client company's users, as services receive them (a leaf: models only)."""
 
+from collections.abc import Iterable, Sequence, Set
+
 from django.utils.translation import gettext as _
 
 from comptoir.companies.models import CompanyRole
@@ -17,15 +19,19 @@ def clean_company_role(role: str) -> str:
     return role
 
 
-def clean_company_roles(roles, *, required: bool) -> list[str]:
+def clean_company_roles(
+    roles: str | Sequence[str] | Set[str] | None, *, required: bool
+) -> list[str]:
     """The distinct company roles of ``roles`` in their order (a lone role counts as one).
 
     ``required`` refuses an empty choice (code ``roles_required``); an unknown role is refused
     with ``invalid_role``. Both errors name the ``roles`` field.
     """
-    if isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset):
-        roles = [roles] if roles else []
-    cleaned = list(dict.fromkeys(str(role) for role in roles))
+    # A lone role (a string) counts as one; nothing as none.
+    given: Iterable[object] = (
+        roles if isinstance(roles, list | tuple | set | frozenset) else [roles] if roles else []
+    )
+    cleaned = list(dict.fromkeys(str(role) for role in given))
     if required and not cleaned:
         raise ValidationFailed(
             _("Choose at least one role: administrateur, collaborateur or invite."),

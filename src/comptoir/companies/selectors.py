@@ -1,13 +1,13 @@
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from comptoir.accounts.models import Invitation
+from comptoir.accounts.models import Invitation, User
 from comptoir.companies.models import Company, CompanyMembership
 from comptoir.core.lookups import get_or_404
 from comptoir.firms.models import Firm
 
 
-def company_list(*, firm, q: str | None = None) -> QuerySet[Company]:
+def company_list(*, firm: Firm, q: str | None = None) -> QuerySet[Company]:
     """The firm's client companies by name; ``q`` matches the name or the SIRET's digits."""
     companies = Company.objects.filter(firm=firm)
     q = (q or "").strip()
@@ -20,7 +20,7 @@ def company_list(*, firm, q: str | None = None) -> QuerySet[Company]:
     return companies.order_by("name", "id")
 
 
-def company_list_with_member_counts(*, firm, q: str | None = None) -> QuerySet[Company]:
+def company_list_with_member_counts(*, firm: Firm, q: str | None = None) -> QuerySet[Company]:
     """``company_list`` with each company's ``member_count``.
 
     The count is a correlated subquery, not a join grouped over every company: a page reads
@@ -71,7 +71,7 @@ def company_invitation_get(*, company: Company, pk: int | str) -> Invitation:
     return get_or_404(Invitation.objects.open().filter(company=company), pk=pk)
 
 
-def user_pending_invitations(*, user) -> QuerySet[Invitation]:
+def user_pending_invitations(*, user: User) -> QuerySet[Invitation]:
     """The user's own invitations waiting for their answer (the banner, ``/me/invitations``)."""
     return (
         Invitation.objects.pending()

@@ -20,6 +20,7 @@ from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, ValidationFailed
 from comptoir.core.wording import of_name
 from comptoir.documents import hooks as documents_hooks
+from comptoir.firms.models import Firm
 
 NAME_MAX = 200
 
@@ -28,7 +29,7 @@ def clean_company_name(name: str) -> str:
     return clean_name(name, max_chars=NAME_MAX, required_message=_("Enter the company's name."))
 
 
-def clean_siret(*, firm, siret: str | None, exclude_pk: int | None = None) -> str | None:
+def clean_siret(*, firm: Firm, siret: str | None, exclude_pk: int | None = None) -> str | None:
     """A normalised SIRET not yet used in the firm, or None when left empty."""
     if siret is None or not str(siret).strip():
         return None
@@ -80,7 +81,7 @@ def clean_fiscal_year(start: date | None, end: date | None) -> tuple[date, date]
     return start, end
 
 
-def unique_company_slug(*, firm, name: str) -> str:
+def unique_company_slug(*, firm: Firm, name: str) -> str:
     base = slugify(name)[:70] or "entreprise"
     taken = set(
         Company.objects.filter(firm=firm, slug__startswith=base).values_list("slug", flat=True)
@@ -94,8 +95,8 @@ def unique_company_slug(*, firm, name: str) -> str:
 
 def company_create(
     *,
-    actor,
-    firm,
+    actor: User,
+    firm: Firm,
     name: str,
     siret: str | None = None,
     fiscal_year_start: date | None = None,
@@ -136,7 +137,7 @@ _UNSET: Any = object()
 
 def company_update(
     *,
-    actor,
+    actor: User,
     company: Company,
     name: str = _UNSET,
     siret: str | None = _UNSET,
@@ -172,7 +173,7 @@ def company_update(
 
 
 @transaction.atomic
-def company_delete(*, actor, company: Company) -> None:
+def company_delete(*, actor: User, company: Company) -> None:
     """Delete the company with everything of it: users' memberships, app assignments, documents
     (their stored files too, once the deletion commits) and their send history."""
     files = documents_hooks.company_deleting(company=company)

@@ -10,11 +10,14 @@ a larger transaction of its own and that one rolls back later, the file stays be
 random name no row points to: harmless, and unreachable through the application.
 """
 
+from __future__ import annotations
+
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.dateparse import parse_date
@@ -33,6 +36,10 @@ from comptoir.documents.folders import (
 )
 from comptoir.documents.models import Document, DocumentVersion
 from comptoir.documents.selectors import company_fiscal_years
+
+if TYPE_CHECKING:
+    from comptoir.accounts.models import User
+    from comptoir.companies.models import Company
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +69,7 @@ def _date_or_none(text: str) -> date | None:
         return None
 
 
-def parse_month(value: Any) -> date:
+def parse_month(value: date | str) -> date:
     """A month given as a date, "2026-03" or "2026-03-01", as the month's first day."""
     if isinstance(value, date):
         return first_of_month(value)
@@ -77,7 +84,7 @@ def parse_month(value: Any) -> date:
     return first_of_month(parsed)
 
 
-def parse_fiscal_year_start(value: Any) -> date:
+def parse_fiscal_year_start(value: FiscalYear | date | str) -> date:
     if isinstance(value, FiscalYear):
         return value.start
     if isinstance(value, date):
@@ -92,7 +99,12 @@ def parse_fiscal_year_start(value: Any) -> date:
     return parsed
 
 
-def resolve_place(*, company, fiscal_year: Any = None, month: Any = None):
+def resolve_place(
+    *,
+    company: Company,
+    fiscal_year: FiscalYear | date | str | None = None,
+    month: date | str | None = None,
+) -> tuple[FiscalYear, date | None]:
     """(FiscalYear, month or None) where a document is filed; 422 if the company has no such.
 
     Without a fiscal year: the one holding ``month`` (the current one first), else the
@@ -158,7 +170,7 @@ def _check_size(size: int | None) -> None:
         )
 
 
-def inspect_upload(file) -> tuple[str, FileFacts]:
+def inspect_upload(file: File | None) -> tuple[str, FileFacts]:
     """The upload's safe name and facts, or a clear error (missing, empty, too large)."""
     if file is None:
         # Django drops a file whose name is empty once cleaned (only "..", only invisible
@@ -181,11 +193,13 @@ def inspect_upload(file) -> tuple[str, FileFacts]:
 # --- storage -----------------------------------------------------------------------------------
 
 
-def _user(actor):
+def _user(actor: User | None) -> User | None:
     return actor if actor is not None and getattr(actor, "pk", None) else None
 
 
-def _build_version(*, actor, document: Document, file, name: str, facts: FileFacts, number: int):
+def _build_version(
+    *, actor: User | None, document: Document, file: File, name: str, facts: FileFacts, number: int
+) -> DocumentVersion:
     """An unsaved version whose file is already in storage."""
     version = DocumentVersion(
         firm_id=document.firm_id,
@@ -227,18 +241,19 @@ def _version_details(version: DocumentVersion) -> dict[str, Any]:
 
 def document_upload(
     *,
-    actor,
-    company,
+    actor: User | None,
+    company: Company,
     folder: str,
-    file,
-    fiscal_year: Any = None,
-    month: Any = None,
+    file: File | None,
+    fiscal_year: FiscalYear | date | str | None = None,
+    month: date | str | None = None,
     title: str | None = None,
 ) -> Document:
     """A new document of ``company`` in ``folder``, with ``file`` as its version 1."""
     folder = clean_folder(folder)
     year, month_date = resolve_place(company=company, fiscal_year=fiscal_year, month=month)
     name, facts = inspect_upload(file)
+    assert file is not None  # inspect_upload refused a missing file
     document = Document(
         firm_id=company.firm_id,
         company=company,
@@ -278,9 +293,12 @@ def document_upload(
     return document
 
 
-def document_version_add(*, actor, document: Document, file) -> DocumentVersion:
+def document_version_add(
+    *, actor: User | None, document: Document, file: File | None
+) -> DocumentVersion:
     """A new version of ``document`` (number = the latest + 1); the earlier ones stay."""
     name, facts = inspect_upload(file)
+    assert file is not None  # inspect_upload refused a missing file
     version = _build_version(
         actor=actor, document=document, file=file, name=name, facts=facts, number=0
     )
@@ -320,7 +338,7 @@ def document_version_add(*, actor, document: Document, file) -> DocumentVersion:
 # --- when a company goes ---------------------------------------------------------------------
 
 
-def company_files_delete_on_commit(*, company) -> int:
+def company_files_delete_on_commit(*, company: Company) -> int:
     """Delete the stored files of the company's document versions once its deletion commits.
 
     Called by ``company_delete`` before the rows go (they cascade with the company). The files

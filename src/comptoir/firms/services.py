@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -6,6 +10,9 @@ from comptoir.audit.services import audit_record
 from comptoir.core.errors import Conflict, Forbidden, ValidationFailed
 from comptoir.firms.models import Firm, FirmMembership, FirmRole
 from comptoir.firms.selectors import user_has_two_factor
+
+if TYPE_CHECKING:
+    from comptoir.accounts.models import User
 
 
 def firm_create(*, name: str, slug: str | None = None, brand_colour: str = "#1d4ed8") -> Firm:
@@ -19,7 +26,7 @@ def firm_create(*, name: str, slug: str | None = None, brand_colour: str = "#1d4
     return Firm.objects.create(name=name, slug=slug, brand_colour=brand_colour)
 
 
-def firm_require_two_factor(*, actor, firm: Firm, required: bool) -> Firm:
+def firm_require_two_factor(*, actor: User, firm: Firm, required: bool) -> Firm:
     """Require two-factor ("Exiger la double authentification"): from now on, each user of the
     firm must have an authenticator app or a passkey (pages lead them to set one up; the API
     answers 403 ``two_factor_required`` until they do). Firm admins only; an admin must have a
