@@ -297,13 +297,13 @@ def test_tiles_need_a_company_audience(firm, firm_admin, company, company_guest,
     assert tiles(company_guest, company) == []
 
 
-def test_can_open_tile_uses_the_assignments(firm_admin, company, company_guest, assigned):
-    from comptoir.portal.tiles import can_open_tile
+def test_is_tile_opening_allowed_uses_the_assignments(firm_admin, company, company_guest, assigned):
+    from comptoir.portal.tiles import is_tile_opening_allowed
 
     context = resolve_context(company_guest, company_id=str(company.pk))
-    assert not can_open_tile(context, assigned.installation)
+    assert not is_tile_opening_allowed(context, assigned.installation)
     services.user_access_grant(actor=firm_admin, assignment=assigned, user=company_guest)
-    assert can_open_tile(context, assigned.installation)
+    assert is_tile_opening_allowed(context, assigned.installation)
 
 
 # --- removing the app from the space ------------------------------------------------------------

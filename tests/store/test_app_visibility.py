@@ -1,7 +1,7 @@
 """Who gets an app's logo, page and launcher: every route, every role.
 
 A company user (administrateur, collaborateur, invité) gets an app's logo and launcher only for
-an app they were given (the launcher's rule, ``can_open_tile``), and never the Store's
+an app they were given (the launcher's rule, ``is_tile_opening_allowed``), and never the Store's
 pages; anything else is 404, as if the app did not exist. A firm user gets the logos of the
 catalogue (the platform's, the same for every firm) and of the firm's own custom apps. Another
 firm's users get 404 for this firm's custom apps.

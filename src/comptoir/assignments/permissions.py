@@ -79,7 +79,7 @@ def require_gives_tiles(app: App) -> None:
 # --- contexts (pages, API) ----------------------------------------------------------------------
 
 
-def can_manage_user_access(context: TenantContext | None, company: Company | None) -> bool:
+def is_access_management_allowed(context: TenantContext | None, company: Company | None) -> bool:
     """Choose which users of ``company`` see its apps: the firm, or that company's admin."""
     if context is None or company is None or company.firm_id != context.firm.pk:
         return False

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.deliveries.models import DeliveryStatus
-from comptoir.deliveries.permissions import can_resend
+from comptoir.deliveries.permissions import is_resend_allowed
 from comptoir.deliveries.selectors import history_for_versions
 
 # The partial refreshes itself while a delivery is being sent or due within this delay.
@@ -40,7 +40,7 @@ def history_context(*, version, deliveries, tenant, next_url: str) -> dict:
         "refresh_url": reverse(
             "deliveries:version_history", args=[version.document_id, version.number]
         ),
-        "may_resend": can_resend(tenant),
+        "may_resend": is_resend_allowed(tenant),
         "next_url": next_url,
     }
 

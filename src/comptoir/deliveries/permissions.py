@@ -17,5 +17,6 @@ from comptoir.tenancy.contexts import TenantContext
 FIRM_ONLY_MESSAGE = gettext_lazy("Only the firm's users can send a document again.")
 
 
-def can_resend(context: TenantContext | None) -> bool:
+def is_resend_allowed(context: TenantContext | None) -> bool:
+    """Send a delivery again ("Renvoyer"): the firm's users, never a company's."""
     return context is not None and context.is_firm

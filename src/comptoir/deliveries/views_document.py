@@ -19,7 +19,7 @@ from comptoir.documents import services as document_services
 from comptoir.documents.folders import month_label
 from comptoir.documents.forms import VersionUploadForm
 from comptoir.documents.links import documents_url, place_query
-from comptoir.documents.permissions import can_upload_documents
+from comptoir.documents.permissions import is_document_upload_allowed
 from comptoir.tenancy.permissions import tenant_required
 
 
@@ -29,7 +29,7 @@ def document_detail(request, pk):
     tenant = request.tenant
     document = document_selectors.document_for_context(context=tenant, pk=pk)
     company = document.company
-    may_upload = can_upload_documents(tenant, company)
+    may_upload = is_document_upload_allowed(tenant, company)
     status = 200
     form = None
     if request.method == "POST":

@@ -20,7 +20,7 @@ from comptoir.documents import selectors, services
 from comptoir.documents.downloads import version_file_response
 from comptoir.documents.folders import FOLDER_KEYS, folder_label, month_label
 from comptoir.documents.models import Document, DocumentVersion
-from comptoir.documents.permissions import can_upload_documents
+from comptoir.documents.permissions import is_document_upload_allowed
 from comptoir.tenancy.api import api_context
 
 router = Router(tags=["documents"])
@@ -171,7 +171,7 @@ def acting_company(request: HttpRequest, company_id: Id):
 
 
 def _require_upload(request: HttpRequest, company) -> None:
-    if not can_upload_documents(api_context(request), company):
+    if not is_document_upload_allowed(api_context(request), company):
         raise PermissionDenied
 
 

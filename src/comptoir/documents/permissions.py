@@ -11,7 +11,8 @@ from comptoir.tenancy.contexts import TenantContext
 UPLOADER_ROLES = frozenset({CompanyRole.ADMINISTRATEUR, CompanyRole.COLLABORATEUR})
 
 
-def can_view_documents(context: TenantContext | None, company: Company) -> bool:
+def is_document_reading_allowed(context: TenantContext | None, company: Company) -> bool:
+    """See and download the company's documents: its firm's users, its own users."""
     if context is None or company.firm_id != context.firm.pk:
         return False
     if context.is_firm:
@@ -20,8 +21,9 @@ def can_view_documents(context: TenantContext | None, company: Company) -> bool:
     return membership is not None and membership.company_id == company.pk
 
 
-def can_upload_documents(context: TenantContext | None, company: Company) -> bool:
-    if not can_view_documents(context, company):
+def is_document_upload_allowed(context: TenantContext | None, company: Company) -> bool:
+    """Upload documents and versions: those who read them, but a company's invités."""
+    if not is_document_reading_allowed(context, company):
         return False
     assert context is not None
     return context.is_firm or context.company_role in UPLOADER_ROLES

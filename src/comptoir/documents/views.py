@@ -26,7 +26,7 @@ from comptoir.documents.folders import (
 )
 from comptoir.documents.forms import DocumentUploadForm
 from comptoir.documents.links import documents_url, place_query
-from comptoir.documents.permissions import can_upload_documents
+from comptoir.documents.permissions import is_document_upload_allowed
 from comptoir.tenancy.permissions import (
     company_member_required,
     firm_member_required,
@@ -67,7 +67,7 @@ def _place_title(place: dict) -> str:
 
 def _documents_page(request, company, *, template: str):
     tenant = request.tenant
-    may_upload = can_upload_documents(tenant, company)
+    may_upload = is_document_upload_allowed(tenant, company)
     tree = selectors.folder_tree(company=company)
     years = [FiscalYear(start=y.start, end=y.end) for y in tree[0].fiscal_years]
     current = company_fiscal_year(company)

@@ -87,7 +87,7 @@ def company_tile_installations(*, context: TenantContext) -> QuerySet[Installati
     return _company_tile_filter(context=context).select_related("app")
 
 
-def can_open_tile(context: TenantContext | None, installation: Installation) -> bool:
+def is_tile_opening_allowed(context: TenantContext | None, installation: Installation) -> bool:
     """May the user of ``context`` see this installation's tile and open it?
 
     Only redirect apps are tiles. In a firm context: the firm's own installations whose
@@ -144,7 +144,7 @@ def installation_for_open(*, context: TenantContext | None, pk: int | str) -> In
     installation = get_or_404(
         Installation.objects.filter(firm=context.firm).select_related("app"), pk=pk
     )
-    if not can_open_tile(context, installation):
+    if not is_tile_opening_allowed(context, installation):
         raise Http404
     return installation
 
@@ -154,7 +154,7 @@ def app_logo_get(*, context: TenantContext | None, app_id: int | str) -> App:
 
     Firm context: the catalogue's apps (the Store shows them to the firm; their logos are the
     platform's, the same for every firm) and the firm's own custom apps. Company context: only
-    an app behind a tile the user may open (``can_open_tile``, the launcher's rule), so
+    an app behind a tile the user may open (``is_tile_opening_allowed``, the launcher's rule), so
     a company user learns nothing of the firm's other apps, custom or not. No context: 404.
     """
     if context is None:
@@ -170,7 +170,7 @@ def app_logo_get(*, context: TenantContext | None, app_id: int | str) -> App:
         installation = get_or_404(
             Installation.objects.filter(firm=context.firm).select_related("app"), app_id=app_id
         )
-        if not can_open_tile(context, installation):
+        if not is_tile_opening_allowed(context, installation):
             raise Http404
         app = installation.app
     if not app.has_logo:

@@ -12,7 +12,7 @@ from comptoir.core.errors import Forbidden
 from comptoir.core.ids import Id
 from comptoir.store import selectors, services
 from comptoir.store.models import App, Installation, Transport
-from comptoir.store.permissions import ADMIN_ONLY_MESSAGE, can_manage_store
+from comptoir.store.permissions import ADMIN_ONLY_MESSAGE, is_store_management_allowed
 from comptoir.store.schema import FIRM, firm_fields, public_settings, schema_fields
 from comptoir.tenancy.api import firm_context
 from comptoir.tenancy.contexts import TenantContext
@@ -184,7 +184,7 @@ def installation_out(installation: Installation) -> dict[str, Any]:
 
 def _require_admin(context: TenantContext) -> None:
     """403 in the Store's words unless the context may manage the Store (firm admins)."""
-    if not can_manage_store(context):
+    if not is_store_management_allowed(context):
         raise Forbidden(ADMIN_ONLY_MESSAGE, code="admin_only")
 
 

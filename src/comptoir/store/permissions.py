@@ -13,7 +13,7 @@ from comptoir.tenancy.contexts import TenantContext
 ADMIN_ONLY_MESSAGE = gettext_lazy("Only an administrator of the firm can change its applications.")
 
 
-def can_manage_store(context: TenantContext | None) -> bool:
+def is_store_management_allowed(context: TenantContext | None) -> bool:
     """Add, configure, remove, create custom apps, order tiles, see the apps not in the space:
     firm admins only."""
     return context is not None and context.is_firm_admin

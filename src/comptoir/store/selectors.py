@@ -16,7 +16,7 @@ from comptoir.store.models import (
     Category,
     Installation,
 )
-from comptoir.store.permissions import can_manage_store
+from comptoir.store.permissions import is_store_management_allowed
 
 # Texts that lists never show ("En savoir plus" does): left out of list queries.
 _HEAVY_FIELDS = ("long_description", "business_model", "logo_svg")
@@ -53,7 +53,7 @@ def store_app_list(*, context, category=None, type=None, q=None) -> QuerySet[App
     firm = context.firm
     installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
     apps = _visible_apps(firm).annotate(installation_id=Subquery(installed.values("pk")[:1]))
-    if can_manage_store(context):  # the apps not in the space are for its admins
+    if is_store_management_allowed(context):  # the apps not in the space are for its admins
         apps = apps.filter(Q(is_active=True) | Q(installation_id__isnull=False))
     else:
         apps = apps.filter(installation_id__isnull=False)

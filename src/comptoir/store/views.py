@@ -16,7 +16,7 @@ from comptoir.documents.folders import folder_label
 from comptoir.store import selectors, services
 from comptoir.store.forms import CustomAppEditForm, CustomAppForm, SettingsForm, StoreFilterForm
 from comptoir.store.models import AppType, Audience
-from comptoir.store.permissions import can_manage_store
+from comptoir.store.permissions import is_store_management_allowed
 from comptoir.store.schema import firm_fields, schema_fields
 from comptoir.tenancy.permissions import (
     firm_admin_required,
@@ -139,7 +139,7 @@ def index(request):
     categories = list(selectors.category_list())
     filter_form = StoreFilterForm(request.GET or None, categories=categories)
     filters = filter_form.filters()
-    is_admin = can_manage_store(context)
+    is_admin = is_store_management_allowed(context)
     cards = selectors.StoreCards(firm=context.firm, with_unused=is_admin, **filters)
     paged = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
     maker = _CardMaker(can_manage=is_admin)
@@ -172,7 +172,7 @@ def app_detail(request, slug):
         "store/app_detail.html",
         {
             "app": app,
-            "can_manage": can_manage_store(request.tenant),
+            "can_manage": is_store_management_allowed(request.tenant),
             "settings_fields": schema_fields(app),
             "folder_labels": [folder_label(key) for key in app.accepted_folders or []],
         },

@@ -7,7 +7,7 @@ from ninja import Router, Status
 from comptoir.assignments import selectors, services
 from comptoir.assignments.api.schemas import AssignmentOut, UserAppOut, assignment_out
 from comptoir.assignments.models import CompanyAssignment
-from comptoir.assignments.permissions import can_manage_user_access
+from comptoir.assignments.permissions import is_access_management_allowed
 from comptoir.companies.selectors import company_get, company_member_get
 from comptoir.core.errors import Forbidden
 from comptoir.core.ids import Id
@@ -28,7 +28,7 @@ def _managed_company(request, company_id):
         if company_id != context.company.pk:
             raise Http404
         company = context.company
-    if not can_manage_user_access(context, company):
+    if not is_access_management_allowed(context, company):
         raise Forbidden(
             _("Only the firm or an administrator of the company can choose who sees its apps."),
             code="access_manager_only",

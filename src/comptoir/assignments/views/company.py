@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from comptoir.assignments import selectors, services
 from comptoir.assignments.forms import AddAppForm, AssignmentForm
-from comptoir.assignments.permissions import can_manage_user_access, is_assignable
+from comptoir.assignments.permissions import is_access_management_allowed, is_assignable
 from comptoir.companies.forms import MemberInviteForm, MemberRoleForm
 from comptoir.companies.selectors import (
     company_get,
@@ -217,7 +217,7 @@ def firm_user_apps(request, pk, user_id):
 
 def _company_admin(request):
     context = request.tenant
-    if not can_manage_user_access(context, context.company):
+    if not is_access_management_allowed(context, context.company):
         raise PermissionDenied
     return context.company
 
