@@ -2,7 +2,7 @@
 
 ``open_bench_database()`` must run before anything imports Comptoir's models: it sets the
 environment that ``comptoir.settings`` reads, then sets Django up and migrates. With
-PostgreSQL, Django's test-database machinery creates ``test_<name>`` and drops it afterwards,
+PostgreSQL, Django's test-database machinery creates ``test_<name>_<pid>`` and drops it afterwards,
 so the database named in the URL is never written to.
 """
 
@@ -45,6 +45,9 @@ def open_bench_database(database_url: str | None) -> tuple[str, Callable[[], Non
         return description, cleanup
 
     old_name = connection.settings_dict["NAME"]
+    # A name of this run's own: two benches on one server (two developers, CI) must not drop
+    # each other's database (create_test_db clobbers one of the same name).
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"test_{old_name}_{os.getpid()}"
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     description = f"{connection.vendor} database {test_name} (dropped at the end)"
 

@@ -4,7 +4,7 @@
                         [--output bench/results.json] [--list]
 
 Runs on a temporary SQLite file, or on PostgreSQL when BENCH_DATABASE_URL is set (a
-``test_<name>`` database is created and dropped). A timed pair runs interleaved (path,
+``test_<name>_<pid>`` database is created and dropped). A timed pair runs interleaved (path,
 baseline, path, baseline...), each run timed in wall time and in CPU time of this process;
 the table shows their medians and ratios (path over baseline). Page scenarios time their
 selectors against the raw SQL of the same reads; the served pages (``served_pages``) put each
