@@ -179,9 +179,9 @@ def test_company_home_page(apps, firm, firm_admin, django_assert_num_queries):
     user = companies[0].memberships.first().user
     client = client_for(user)
     client.get(reverse("portal:start"))
-    # 6, and the user's pending invitations (the banner); the tiles are one query of values,
-    # with no extra query for the membership's user.
-    with django_assert_num_queries(7):
+    # 5 (the context switcher's choices are one query), and the user's pending invitations
+    # (the banner); the tiles are one query of values, with no extra query for the user.
+    with django_assert_num_queries(6):
         page = client.get(reverse("portal:company_home"))
     assert page.content.decode().count('class="tile"') == apps
 
@@ -199,7 +199,7 @@ def test_users_tab(members, firm, firm_admin, django_assert_num_queries):
             include_future_users=False,
         )
     client = client_for(firm_admin)
-    with django_assert_num_queries(10):  # 9, and the invitations waiting for an answer
+    with django_assert_num_queries(9):  # 8, and the invitations waiting for an answer
         page = client.get(reverse("companies:users", args=[company.pk]))
     assert page.content.decode().count('name="apps"') == 3 * members
 
@@ -214,6 +214,6 @@ def test_installation_clients_page(
     )
     make_companies(firm, size)
     client = client_for(firm_admin)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):  # the context switcher's choices are one query
         page = client.get(reverse("assignments:installation", args=[redirect_installation.pk]))
     assert page.status_code == 200
