@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +38,9 @@ from comptoir.sso.models import (
     SsoDomain,
 )
 from comptoir.tenancy import hooks as tenancy_hooks
+
+if TYPE_CHECKING:
+    import requests
 
 OIDC_PROVIDER = "openid_connect"
 MAX_DOMAINS = 20
@@ -395,7 +398,7 @@ def sso_login_refused_record(
     )
 
 
-def guarded_session():
+def guarded_session() -> requests.Session:
     """A ``requests`` session whose every request (redirects included) passes the outbound
     guard first, with allauth's time-out: a firm's provider cannot make us call our own
     network through its discovery document."""
@@ -403,9 +406,12 @@ def guarded_session():
     from requests.adapters import HTTPAdapter
 
     class GuardedAdapter(HTTPAdapter):
-        def send(self, request, *args, **kwargs):
+        def send(
+            self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+        ) -> requests.Response:
             try:
-                netguard.vet_url(request.url, resolver=netguard.timed_resolver(3.0))
+                url = cast("str", request.url)  # a prepared request being sent has its URL
+                netguard.vet_url(url, resolver=netguard.timed_resolver(3.0))
             except (netguard.Refused, netguard.LookupFailed) as exc:
                 raise requests.ConnectionError(exc.message, request=request) from None
             return super().send(request, *args, **kwargs)
@@ -416,11 +422,11 @@ def guarded_session():
     timeout = getattr(settings, "SOCIALACCOUNT_REQUESTS_TIMEOUT", 5)
     original = session.request
 
-    def request(method, url, **kwargs):
+    def request(method: str, url: str | bytes, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", timeout)
         return original(method, url, **kwargs)
 
-    session.request = request  # type: ignore[method-assign]
+    session.request = request  # type: ignore[method-assign,assignment]
     return session
 
 

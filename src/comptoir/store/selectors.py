@@ -1,7 +1,9 @@
 """Reads of the Store. Every function takes the firm (or the context) and never shows another
 firm's rows: another firm's custom app or installation is a 404, as if it did not exist."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -18,6 +20,11 @@ from comptoir.store.models import (
 )
 from comptoir.store.permissions import is_store_management_allowed
 
+if TYPE_CHECKING:
+    from comptoir.tenancy.contexts import TenantContext
+
+_Apps = TypeVar("_Apps", bound="QuerySet[App]")
+
 # Texts that lists never show ("En savoir plus" does): left out of list queries.
 _HEAVY_FIELDS = ("long_description", "business_model", "logo_svg")
 
@@ -26,12 +33,19 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("order", "slug")
 
 
-def _visible_apps(firm) -> QuerySet[App]:
+def _visible_apps(firm: Firm) -> QuerySet[App]:
     """Platform apps and the firm's own custom apps."""
     return App.objects.filter(Q(owner_firm__isnull=True) | Q(owner_firm=firm))
 
 
-def _filter_apps(apps: QuerySet, *, prefix: str = "", category=None, type=None, q=None):
+def _filter_apps(
+    apps: _Apps,
+    *,
+    prefix: str = "",
+    category: str | None = None,
+    type: str | None = None,
+    q: str | None = None,
+) -> _Apps:
     if category:
         apps = apps.filter(**{f"{prefix}category__slug": category})
     if type in AppType.values:
@@ -44,7 +58,13 @@ def _filter_apps(apps: QuerySet, *, prefix: str = "", category=None, type=None, 
     return apps
 
 
-def store_app_list(*, context, category=None, type=None, q=None) -> QuerySet[App]:
+def store_app_list(
+    *,
+    context: TenantContext,
+    category: str | None = None,
+    type: str | None = None,
+    q: str | None = None,
+) -> QuerySet[App]:
     """The catalogue as the context sees it, each app annotated with ``installation_id``.
 
     Admins: every active platform app and their own active custom apps, plus whatever the
@@ -61,7 +81,9 @@ def store_app_list(*, context, category=None, type=None, q=None) -> QuerySet[App
     return apps.select_related("category").order_by("name", "id")
 
 
-def unused_apps(*, firm, category=None, type=None, q=None) -> QuerySet[App]:
+def unused_apps(
+    *, firm: Firm, category: str | None = None, type: str | None = None, q: str | None = None
+) -> QuerySet[App]:
     """ "Les applications non utilisées": active apps the firm has not installed (admins only)."""
     installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
     apps = _visible_apps(firm).filter(is_active=True).filter(~Exists(installed))
@@ -100,7 +122,15 @@ class StoreCards:
     app's), ``installation`` (None for an unused app) and the ``_CARD_FIELDS``.
     """
 
-    def __init__(self, *, firm, with_unused: bool, category=None, type=None, q=None) -> None:
+    def __init__(
+        self,
+        *,
+        firm: Firm,
+        with_unused: bool,
+        category: str | None = None,
+        type: str | None = None,
+        q: str | None = None,
+    ) -> None:
         installed = Installation.objects.filter(firm=firm, app=OuterRef("pk"))
         apps = _visible_apps(firm).annotate(
             installation=Subquery(installed.values("pk")[:1]),
@@ -149,7 +179,7 @@ class StoreCards:
         return list(ordered.values("id", "installation", *_CARD_FIELDS)[window])
 
 
-def app_get(*, context, slug: str) -> App:
+def app_get(*, context: TenantContext, slug: str) -> App:
     """One app as the context may see it (annotated with ``installation_id``), else 404."""
     app = store_app_list(context=context).filter(slug=str(slug)).first()
     if app is None:
@@ -157,7 +187,7 @@ def app_get(*, context, slug: str) -> App:
     return app
 
 
-def installation_list(*, firm) -> QuerySet[Installation]:
+def installation_list(*, firm: Firm) -> QuerySet[Installation]:
     return (
         Installation.objects.filter(firm=firm)
         .select_related("app", "app__category", "installed_by")
@@ -196,7 +226,7 @@ def compute_impact(installation: Installation) -> dict[str, int]:
     return totals
 
 
-def removal_impact(*, firm, installation: Installation) -> dict[str, int]:
+def removal_impact(*, firm: Firm, installation: Installation) -> dict[str, int]:
     """What removing the app would take away: companies, users, connections, deliveries."""
     if installation.firm_id != firm.pk:
         raise Http404

@@ -4,8 +4,12 @@ Each service checks that the actor is an administrator of the firm, owns its tra
 writes one audit event. Secrets never reach the audit log: only the names of changed settings.
 """
 
-from typing import Any
+from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.text import slugify
@@ -18,6 +22,7 @@ from comptoir.core.cleaning import clean_name
 from comptoir.core.errors import Conflict, NotFound, ValidationFailed
 from comptoir.core.ids import parse_ids
 from comptoir.deliveries import hooks as deliveries_hooks
+from comptoir.firms.models import Firm
 from comptoir.firms.permissions import require_firm_admin
 from comptoir.store.logos import clean_uploaded_logo, logo_version
 from comptoir.store.models import App, AppType, Audience, Category, Installation, LaunchEvent
@@ -27,6 +32,12 @@ from comptoir.store.selectors import compute_impact
 from comptoir.store.settings_validation import validate_settings
 from comptoir.store.urls_safety import validate_tile_url
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from comptoir.accounts.models import User
+    from comptoir.tenancy.contexts import TenantContext
+
 CUSTOM_SLUG_PREFIX = "perso-"
 CUSTOM_CATEGORY_SLUG = "autres"
 NAME_MAX = 120
@@ -35,12 +46,14 @@ SHORT_DESCRIPTION_MAX = 300
 _UNSET: Any = object()
 
 
-def _next_position(firm) -> int:
+def _next_position(firm: Firm) -> int:
     top = Installation.objects.filter(firm=firm).aggregate(top=Max("position"))["top"]
     return 0 if top is None else top + 1
 
 
-def installation_add(*, actor, firm, app: App, settings: dict | None = None) -> Installation:
+def installation_add(
+    *, actor: User, firm: Firm, app: App, settings: dict[str, Any] | None = None
+) -> Installation:
     """Put a Store app in the firm's space, with its firm-level settings when it has some."""
     require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     if app.owner_firm_id not in (None, firm.pk):
@@ -82,7 +95,7 @@ def installation_add(*, actor, firm, app: App, settings: dict | None = None) -> 
 
 
 def installation_update_settings(
-    *, actor, installation: Installation, settings: dict | None
+    *, actor: User, installation: Installation, settings: dict[str, Any] | None
 ) -> Installation:
     """Change firm-level settings: keys left out keep their value, an empty secret too."""
     require_firm_admin(actor, installation.firm, message=ADMIN_ONLY_MESSAGE)
@@ -105,7 +118,7 @@ def installation_update_settings(
     return installation
 
 
-def installation_remove(*, actor, installation: Installation) -> dict[str, Any]:
+def installation_remove(*, actor: User, installation: Installation) -> dict[str, int]:
     """Remove the app for the firm and all its clients; returns what was taken away.
 
     What hangs below the installation goes first, in this order: the pending deliveries
@@ -181,7 +194,7 @@ def _clean_audience(audience: str) -> str:
     return audience
 
 
-def _custom_slug(firm, name: str) -> str:
+def _custom_slug(firm: Firm, name: str) -> str:
     base = f"{CUSTOM_SLUG_PREFIX}{firm.pk}-{slugify(name)[:50] or 'app'}"
     taken = set(App.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
@@ -191,7 +204,7 @@ def _custom_slug(firm, name: str) -> str:
     return slug
 
 
-def _set_logo(app: App, logo) -> None:
+def _set_logo(app: App, logo: File) -> None:
     content = clean_uploaded_logo(logo)
     data = content.read()
     content.seek(0)
@@ -201,7 +214,7 @@ def _set_logo(app: App, logo) -> None:
     app.logo_version = version
 
 
-def custom_app_apply_options(*, actor, installation: Installation) -> None:
+def custom_app_apply_options(*, actor: User, installation: Installation) -> None:
     """Apply "assign to all dossiers" and the company roles chosen at creation.
 
     The options are kept on the app (``App.custom_options``). Assigning to companies and
@@ -213,15 +226,15 @@ def custom_app_apply_options(*, actor, installation: Installation) -> None:
 
 def custom_app_create(
     *,
-    actor,
-    firm,
+    actor: User,
+    firm: Firm,
     name: str,
     url: str,
     description: str = "",
     audience: str = Audience.BOTH,
-    logo=None,
+    logo: File | None = None,
     assign_to_all_companies: bool = False,
-    roles=(),
+    roles: Sequence[str] = (),
 ) -> Installation:
     """ "Ajouter une application": a redirect app of the firm's own, installed at once."""
     require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
@@ -271,13 +284,13 @@ def custom_app_create(
 
 def custom_app_update(
     *,
-    actor,
+    actor: User,
     installation: Installation,
     name: str = _UNSET,
     url: str = _UNSET,
     description: str = _UNSET,
     audience: str = _UNSET,
-    logo=None,
+    logo: File | None = None,
     remove_logo: bool = False,
 ) -> Installation:
     """Change a custom app's name, address, description, audience or logo."""
@@ -333,7 +346,11 @@ def custom_app_update(
 
 
 def installation_update(
-    *, actor, installation: Installation, settings: dict | None = None, **custom: Any
+    *,
+    actor: User,
+    installation: Installation,
+    settings: dict[str, Any] | None = None,
+    **custom: Any,
 ) -> Installation:
     """One edit of an installation: a custom app's fields and/or its firm-level settings.
 
@@ -357,7 +374,7 @@ def installation_update(
 # --- tiles and launches -------------------------------------------------------------------------
 
 
-def tile_reorder(*, actor, firm, installation_ids: list) -> list[int]:
+def tile_reorder(*, actor: User, firm: Firm, installation_ids: list[Any]) -> list[int]:
     """Put the listed installations first, in that order; the others keep theirs after them."""
     require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
     ids = parse_ids(installation_ids)
@@ -395,7 +412,7 @@ def tile_reorder(*, actor, firm, installation_ids: list) -> list[int]:
     return [i.pk for i in order]
 
 
-def tile_move(*, actor, installation: Installation, offset: int) -> list[int]:
+def tile_move(*, actor: User, installation: Installation, offset: int) -> list[int]:
     """Move a redirect app one place up (-1) or down (+1) among the firm's tiles."""
     firm = installation.firm
     require_firm_admin(actor, firm, message=ADMIN_ONLY_MESSAGE)
@@ -420,13 +437,18 @@ def tile_move(*, actor, installation: Installation, offset: int) -> list[int]:
     return tile_reorder(actor=actor, firm=firm, installation_ids=new_order)
 
 
-def launch_record(*, user, context, installation: Installation) -> LaunchEvent:
+def launch_record(
+    *,
+    user: User | AnonymousUser | None,
+    context: TenantContext | None,
+    installation: Installation,
+) -> LaunchEvent:
     """Remember who opened which tile, when, and from which company (usage statistics)."""
     return LaunchEvent.objects.create(
         firm_id=installation.firm_id,
         installation=installation,
         app=installation.app,
         app_name=installation.app.name,
-        user=user if getattr(user, "is_authenticated", False) else None,
+        user=user if user is not None and user.is_authenticated else None,
         company=context.company if context is not None else None,
     )

@@ -1,7 +1,9 @@
 """The API caller and the context it acts in: tokens or the browser session, then the firm
 or company that the headers (or the session, or a pinned token) name."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -15,6 +17,9 @@ from comptoir.core.throttle import is_blocked, note_failure
 from comptoir.firms.selectors import user_has_two_factor
 from comptoir.tenancy.contexts import SESSION_KEY, TenantContext, resolve_context
 
+if TYPE_CHECKING:
+    from comptoir.accounts.models import ApiToken, User
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -25,7 +30,7 @@ class BearerTokenAuth(HttpBearer):
     An expired token is 401 ``token_expired``; a read-only one writing is 403
     ``token_read_only``; a pinned one acts only in its firm or company (``api_context``)."""
 
-    def authenticate(self, request: HttpRequest, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         api_token = token_check(token)
         if api_token is None:
             # Only wrong keys touch the counter: a valid key costs no cache query.
@@ -57,7 +62,7 @@ class BearerTokenAuth(HttpBearer):
 class BrowserSessionAuth(SessionAuth):
     """The logged-in browser session; CSRF is checked on unsafe methods."""
 
-    def authenticate(self, request: HttpRequest, key: str | None):
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
         return user if user.is_authenticated and user.is_active else None
 
@@ -100,11 +105,11 @@ def require_two_factor_if_asked(request: HttpRequest, context: TenantContext) ->
 
 
 def _pinned_context(
-    request: HttpRequest, token: Any, *, firm_slug: str | None, company_id: str | None
+    request: HttpRequest, token: ApiToken, *, firm_slug: str | None, company_id: str | None
 ) -> TenantContext:
     """A pinned token acts in its firm or company only: another context header is 403
     ``token_pinned``; no header means the pinned one. Losing the membership is a 404."""
-    pinned_firm = token.firm.slug if token.firm_id else None
+    pinned_firm = token.firm.slug if token.firm is not None else None  # no query when unset
     pinned_company = str(token.company_id) if token.company_id else None
     asked_other = (firm_slug and firm_slug != pinned_firm) or (
         company_id and company_id.strip() != pinned_company

@@ -6,9 +6,18 @@ the queries, not the database, was the cost), computed once per request. The ord
 labels are ``available_contexts``'s: firms first, then companies, by name.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import connection
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from comptoir.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ CHOICES_SQL = (
 )
 
 
-def context_choices(user) -> list[ContextChoice]:
+def context_choices(user: User | AnonymousUser) -> list[ContextChoice]:
     """The user's contexts, as ``available_contexts`` lists them, in one query."""
     if not user.is_authenticated:
         return []
@@ -47,9 +56,10 @@ def context_choices(user) -> list[ContextChoice]:
     ]
 
 
-def request_context_choices(request) -> list[ContextChoice]:
+def request_context_choices(request: HttpRequest) -> list[ContextChoice]:
     """``context_choices`` of the request's user, computed once per request."""
     cached = getattr(request, "_comptoir_context_choices", None)
     if cached is None:
-        cached = request._comptoir_context_choices = context_choices(request.user)
+        cached = context_choices(request.user)
+        request._comptoir_context_choices = cached  # type: ignore[attr-defined]
     return cached

@@ -9,15 +9,20 @@ new membership never becomes the default by itself. Asking for a context the use
 have answers 404, exactly as for an object of another firm.
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
-from django.http import Http404
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from django.http import Http404, HttpRequest
 
 from comptoir.companies.models import CompanyRole
 from comptoir.core.lookups import get_or_404
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from comptoir.accounts.models import User
     from comptoir.companies.models import Company, CompanyMembership
     from comptoir.firms.models import Firm, FirmMembership
 
@@ -28,9 +33,9 @@ SESSION_KEY = "comptoir_context"
 class TenantContext:
     """Where the current user acts: a firm, or one client company of a firm."""
 
-    firm: "Firm"
-    firm_membership: "FirmMembership | None" = None
-    company_membership: "CompanyMembership | None" = None
+    firm: Firm
+    firm_membership: FirmMembership | None = None
+    company_membership: CompanyMembership | None = None
 
     @property
     def kind(self) -> str:
@@ -57,7 +62,7 @@ class TenantContext:
         return self.company_role == CompanyRole.ADMINISTRATEUR
 
     @property
-    def company(self) -> "Company | None":
+    def company(self) -> Company | None:
         return self.company_membership.company if self.company_membership else None
 
     @property
@@ -77,7 +82,7 @@ class TenantContext:
         return f"{company.name} ({self.firm.name})" if company else self.firm.name
 
 
-def available_contexts(user) -> list[TenantContext]:
+def available_contexts(user: User | AnonymousUser) -> list[TenantContext]:
     """Every context the user may act in: firms first, then companies, by name."""
     from comptoir.companies.models import CompanyMembership
     from comptoir.firms.models import FirmMembership
@@ -100,7 +105,11 @@ def available_contexts(user) -> list[TenantContext]:
 
 
 def resolve_context(
-    user, *, firm_slug: str | None = None, company_id: str | None = None, key: str | None = None
+    user: User | AnonymousUser,
+    *,
+    firm_slug: str | None = None,
+    company_id: str | None = None,
+    key: str | None = None,
 ) -> TenantContext | None:
     """The context a request acts in, or None if the user belongs nowhere.
 
@@ -137,7 +146,7 @@ def resolve_context(
     return contexts[0] if contexts else None
 
 
-def _context_for_key(user, key: str | None) -> TenantContext | None:
+def _context_for_key(user: User, key: str | None) -> TenantContext | None:
     """The context a stored key names, or None when it is empty or no longer the user's."""
     kind, _, value = (key or "").partition(":")
     if not value or kind not in ("firm", "company"):
@@ -150,7 +159,7 @@ def _context_for_key(user, key: str | None) -> TenantContext | None:
         return None
 
 
-def pin_default_context(user) -> None:
+def pin_default_context(user: User) -> None:
     """Keep the user's current default before they join another firm or company.
 
     A user who never chose lands in their first context by name; without this, a company
@@ -164,10 +173,10 @@ def pin_default_context(user) -> None:
         user.save(update_fields=["default_context", "updated_at"])
 
 
-def choose_context(request, context: TenantContext) -> None:
+def choose_context(request: HttpRequest, context: TenantContext) -> None:
     """The user picked a context: act in it now, and by default from now on (pages and API)."""
     set_tenant(request, context)
-    user = request.user
+    user = cast("User", request.user)  # only a signed-in user has a context to choose
     if user.default_context != context.key:
         user.default_context = context.key
         user.save(update_fields=["default_context", "updated_at"])
@@ -176,7 +185,7 @@ def choose_context(request, context: TenantContext) -> None:
 _UNSET = object()
 
 
-def get_tenant(request) -> TenantContext | None:
+def get_tenant(request: HttpRequest) -> TenantContext | None:
     """The page request's context, from the session; computed once per request."""
     cached = getattr(request, "_comptoir_tenant", _UNSET)
     if cached is _UNSET:
@@ -184,10 +193,10 @@ def get_tenant(request) -> TenantContext | None:
         cached = resolve_context(request.user, key=key)
         if cached is not None and cached.key != key:
             request.session[SESSION_KEY] = cached.key  # later requests resolve it directly
-        request._comptoir_tenant = cached
+        request._comptoir_tenant = cached  # type: ignore[attr-defined]  # the request's cache
     return cached  # type: ignore[return-value]
 
 
-def set_tenant(request, context: TenantContext) -> None:
+def set_tenant(request: HttpRequest, context: TenantContext) -> None:
     request.session[SESSION_KEY] = context.key
-    request._comptoir_tenant = context
+    request._comptoir_tenant = context  # type: ignore[attr-defined]
