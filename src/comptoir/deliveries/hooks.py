@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from comptoir.deliveries import outbox, selectors, services, settings_checks
 
 if TYPE_CHECKING:
+    from comptoir.accounts.models import User
     from comptoir.assignments.models import CompanyAssignment
     from comptoir.documents.models import DocumentVersion
     from comptoir.store.models import App, Installation
@@ -47,7 +48,7 @@ def installation_removal_impact(installation: Installation) -> dict[str, int]:
     }
 
 
-def installation_removing(*, actor: Any, installation: Installation) -> dict[str, Any]:
+def installation_removing(*, actor: User, installation: Installation) -> dict[str, int]:
     """The app leaves the firm's space: cancel its pending deliveries.
 
     ``actor`` is who removes it: the Store's audit event names them with what this returns.

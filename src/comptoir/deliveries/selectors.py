@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -15,6 +16,10 @@ from django.utils import timezone
 from comptoir.core.lookups import get_or_404
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from comptoir.tenancy.contexts import TenantContext
+
+if TYPE_CHECKING:
+    from comptoir.documents.models import DocumentVersion
+    from comptoir.store.models import Installation
 
 
 def _attempts() -> Prefetch:
@@ -87,7 +92,7 @@ def delivery_list(
     return deliveries.order_by("-created_at", "-id")
 
 
-def with_attempts(deliveries: Iterable[Delivery] | QuerySet[Delivery]):
+def with_attempts(deliveries: Iterable[Delivery] | QuerySet[Delivery]) -> list[Delivery]:
     """Load the attempts of these deliveries in one query."""
     from django.db.models import prefetch_related_objects
 
@@ -96,7 +101,7 @@ def with_attempts(deliveries: Iterable[Delivery] | QuerySet[Delivery]):
     return rows
 
 
-def version_deliveries(*, version) -> QuerySet[Delivery]:
+def version_deliveries(*, version: DocumentVersion) -> QuerySet[Delivery]:
     """The send history of one version (the caller already reached the version)."""
     return (
         Delivery.objects.filter(version=version)
@@ -137,5 +142,5 @@ def app_choices(*, context: TenantContext) -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda item: item[1].lower())
 
 
-def pending_count_for_installation(*, installation) -> int:
+def pending_count_for_installation(*, installation: Installation) -> int:
     return Delivery.objects.filter(installation=installation, status=DeliveryStatus.PENDING).count()

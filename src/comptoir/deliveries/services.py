@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,9 +40,10 @@ from comptoir.firms.permissions import require_firm_member
 
 if TYPE_CHECKING:
     from comptoir.accounts.models import User
+    from comptoir.store.models import Installation
 
 
-def _still_connected(delivery: Delivery):
+def _still_connected(delivery: Delivery) -> CompanyAssignment:
     """The delivery's connection as it is now (with its app and company), or a Conflict."""
     assignment = None
     if delivery.assignment_id is not None and delivery.installation_id is not None:
@@ -147,7 +149,7 @@ def delivery_resend(*, actor: User | None, delivery: Delivery) -> Delivery:
     return resend
 
 
-def _cancel_pending(deliveries, reason: str) -> int:
+def _cancel_pending(deliveries: QuerySet[Delivery], reason: str) -> int:
     now = timezone.now()
     with transaction.atomic():
         return deliveries.filter(status=DeliveryStatus.PENDING).update(
@@ -155,7 +157,7 @@ def _cancel_pending(deliveries, reason: str) -> int:
         )
 
 
-def deliveries_cancel_for_assignment(*, assignment) -> int:
+def deliveries_cancel_for_assignment(*, assignment: CompanyAssignment) -> int:
     """Cancel the pending deliveries of one connection (the app taken back from a company)."""
     return _cancel_pending(
         Delivery.objects.filter(assignment=assignment),
@@ -163,7 +165,7 @@ def deliveries_cancel_for_assignment(*, assignment) -> int:
     )
 
 
-def deliveries_cancel_for_installation(*, installation) -> int:
+def deliveries_cancel_for_installation(*, installation: Installation) -> int:
     """Cancel the pending deliveries of an app leaving the firm's space."""
     return _cancel_pending(
         Delivery.objects.filter(installation=installation),

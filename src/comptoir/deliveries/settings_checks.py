@@ -27,13 +27,16 @@ import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from comptoir.deliveries import netguard
 from comptoir.deliveries.routing import app_fields, sftp_role
-from comptoir.store.schema import FIRM
+from comptoir.store.schema import FIRM, SettingField
+
+if TYPE_CHECKING:
+    from comptoir.store.models import App
 
 DNS_TIMEOUT_SECONDS = 3.0
 # An import of 500 rows may carry the same address 500 times, and a DNS server that does not
@@ -108,7 +111,9 @@ def _port_value(raw: Any) -> int | None:
     return int(text)
 
 
-def _check_sftp(fields, values: Mapping[str, Any], typed: frozenset[str]) -> list[dict[str, str]]:
+def _check_sftp(
+    fields: Sequence[SettingField], values: Mapping[str, Any], typed: frozenset[str]
+) -> list[dict[str, str]]:
     from comptoir.deliveries.transports.sftp import parse_host_key
 
     by_role: dict[str, str] = {}
@@ -170,7 +175,7 @@ def _check_sftp(fields, values: Mapping[str, Any], typed: frozenset[str]) -> lis
 
 
 def check_destination_settings(
-    app, level: str, values: Mapping[str, Any], typed: frozenset[str]
+    app: App, level: str, values: Mapping[str, Any], typed: frozenset[str]
 ) -> list[dict[str, str]]:
     """The problems of the destinations these settings describe (``{"key", "code", "message"}``
     each), for the keys in ``typed`` (what this request changes)."""
