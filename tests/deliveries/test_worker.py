@@ -1,6 +1,7 @@
 """The delivery loop (``comptoir deliveries-worker``): it claims due rows itself, in order,
-one claim per row, and keeps every rule of the engine (cancel when disconnected, record the
-attempt conditionally). The kill test runs it as real processes."""
+a small batch per claim, records the batch in one transaction, and keeps every rule of the
+engine (cancel when disconnected, record each attempt conditionally). The kill test runs it
+as real processes."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from comptoir.deliveries import engine, outbox, sweep, worker
-from comptoir.deliveries.models import Delivery, DeliveryStatus
+from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 from tests.deliveries.connections import connect, https_app, new_secret, signature_valid, upload
 from tests.deliveries.servers import Reply
 
@@ -56,27 +57,91 @@ def test_the_loop_claims_a_due_delivery_sends_it_and_records_the_attempt(
     assert worker.attempt_next() is None  # nothing else is due
 
 
+@pytest.mark.parametrize("due", [1, 10])
 @pytest.mark.parametrize("synchronous_commit", [True, False])
-def test_one_attempt_of_the_loop_costs_a_fixed_handful_of_queries(
+def test_one_batch_of_the_loop_costs_a_fixed_handful_of_queries_whatever_its_size(
     firm_admin,
     https_connection,
     http_server,
     django_assert_num_queries,
     settings,
     synchronous_commit,
+    due,
 ):
     settings.DELIVERY_WORKER_SYNCHRONOUS_COMMIT = synchronous_commit
-    upload(firm_admin, https_connection.company)
+    for number in range(due):
+        upload(firm_admin, https_connection.company, name=f"{number}.pdf", title=f"F{number}")
 
-    # SQLite: claim (UPDATE … RETURNING), the read, then in one transaction: status and
-    # attempt (+ SAVEPOINT/RELEASE of the test's transaction). PostgreSQL: the claim and the
-    # read in one statement, the status and the attempt in another (+ the savepoints); with
-    # DELIVERY_WORKER_SYNCHRONOUS_COMMIT off, each of the two transactions also starts with
-    # SET LOCAL synchronous_commit (no worker session here).
-    on_postgresql = {True: 5, False: 8}[synchronous_commit]
+    # SQLite: the claim (UPDATE … RETURNING), the read, then in one transaction: the statuses
+    # (one UPDATE … FROM VALUES) and the attempts (one INSERT) (+ SAVEPOINT/RELEASE of the
+    # test's transaction). PostgreSQL: the claim and the read in one statement, then the
+    # same transaction; with DELIVERY_WORKER_SYNCHRONOUS_COMMIT off, each of the two
+    # transactions also starts with SET LOCAL synchronous_commit (no worker session here).
+    on_postgresql = {True: 5, False: 9}[synchronous_commit]
     expected = on_postgresql if connection.vendor == "postgresql" else 6
     with django_assert_num_queries(expected):
-        assert worker.attempt_next() == "sent"
+        assert worker.attempt_batch(size=20) == ["sent"] * due
+
+    assert set(Delivery.objects.values_list("status", "attempt_count", "claimed_by")) == {
+        ("sent", 1, "")
+    }
+    assert DeliveryAttempt.objects.filter(outcome="sent", number=1).count() == due
+    assert len(http_server.requests) == due
+    assert len({request.headers["webhook-id"] for request in http_server.requests}) == due
+
+
+def test_a_batch_whose_row_the_sweep_took_back_records_the_others_and_leaves_that_one(
+    firm_admin, https_connection, http_server
+):
+    for number in range(3):
+        upload(firm_admin, https_connection.company, name=f"{number}.pdf", title=f"F{number}")
+    now = timezone.now()
+    claimed = worker.claim_batch(now, 10)
+    assert len(claimed) == 3 and len({claim.worker for _d, claim in claimed}) == 1
+    taken_back = claimed[1][0].pk
+    # This row's lease ran out (its claim looks old): the sweep takes it back, not the others.
+    Delivery.objects.filter(pk=taken_back).update(claimed_at=now - timedelta(minutes=11))
+    assert sweep.sweep(now=now).reclaimed == 1
+
+    assert worker.send_batch(claimed, now=now) == ["sent", engine.LOST, "sent"]
+
+    row = Delivery.objects.get(pk=taken_back)
+    assert (row.status, row.claimed_by, row.sent_at) == ("pending", "", None)
+    assert [a.error_code for a in row.attempts.all()] == ["abandoned"]
+    others = Delivery.objects.exclude(pk=taken_back)
+    assert set(others.values_list("status", "claimed_by")) == {("sent", "")}
+    assert DeliveryAttempt.objects.filter(delivery__in=others, outcome="sent").count() == 2
+
+
+def test_a_loop_asked_to_stop_gives_back_the_rows_of_its_batch_not_yet_attempted(
+    firm_admin, https_connection, http_server
+):
+    for number in range(3):
+        upload(firm_admin, https_connection.company, name=f"{number}.pdf", title=f"F{number}")
+    first = Delivery.objects.order_by("next_attempt_at", "id").first()
+
+    assert worker.attempt_batch(size=10, running=lambda: False) == ["sent"]
+
+    assert Delivery.objects.get(pk=first.pk).status == "sent"
+    rest = Delivery.objects.exclude(pk=first.pk)
+    assert set(rest.values_list("status", "attempt_count", "claimed_by")) == {("pending", 0, "")}
+    assert rest.filter(claimed_at__isnull=True).count() == 2
+    assert not DeliveryAttempt.objects.filter(delivery__in=rest).exists()
+    assert len(http_server.requests) == 1
+    assert worker.attempt_batch(size=10) == ["sent", "sent"]  # still due: taken next
+
+
+def test_the_batch_size_follows_the_time_of_the_sends():
+    sizing = worker.BatchSize()
+    assert sizing.next() == 1  # nothing timed yet
+    sizing.timed(0.001)
+    assert sizing.next() == worker.MAX_BATCH
+    for _ in range(50):
+        sizing.timed(0.05)
+    assert sizing.next() == int(worker.BATCH_SECONDS / 0.05)
+    for _ in range(50):
+        sizing.timed(30.0)
+    assert sizing.next() == 1
 
 
 def test_a_delivery_not_yet_due_or_not_pending_is_not_claimed(firm_admin, https_connection):

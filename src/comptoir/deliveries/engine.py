@@ -450,3 +450,107 @@ def attempt(
     if cancel_claimed_if_disconnected(delivery, claimed, clock()):
         return str(DeliveryStatus.CANCELLED)
     return send_claimed(delivery, claimed, clock=clock, rng=rng, quick_commit=rows.quick_commits())
+
+
+# --- a batch of attempts (the delivery loop) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One attempt of a batch, sent and not yet recorded: what :func:`record_batch` writes."""
+
+    delivery_id: int
+    number: int
+    plan_status: str  # sent, pending (a retry) or failed
+    values: dict[str, Any]  # rows.FINISH_FIELDS
+    attempt: dict[str, Any]  # the attempt's row
+
+
+def finished_attempt(
+    delivery: Delivery,
+    claimed: Claim,
+    result: TransportResult,
+    *,
+    finished: datetime,
+    rng: policy.RandomSource | None = None,
+) -> Finished:
+    """What :func:`record` would write for this attempt, kept for the batch's one record."""
+    plan = policy.plan_after_attempt(result, claimed.number, finished, rng)
+    error = clean_text(result.error)
+    if result.outcome == RETRY and plan.status == "failed":
+        error = clean_text(
+            _("%(error)s Given up after %(count)d attempts.")
+            % {"error": error, "count": claimed.number}
+        )
+    sent, retrying = plan.status == "sent", plan.status == "pending"
+    values = {
+        "status": {"sent": DeliveryStatus.SENT, "pending": DeliveryStatus.PENDING}.get(
+            plan.status, DeliveryStatus.FAILED
+        ),
+        "next_attempt_at": plan.next_attempt_at if retrying else None,
+        "sent_at": finished if sent else None,
+        "remote_id": clean_text(result.remote_id, 200) if sent else None,
+        "enqueued_at": finished if retrying else None,
+        "last_code": result.code,
+        "last_error": "" if sent else error,
+        "updated_at": finished,
+    }
+    attempt = {
+        "firm_id": delivery.firm_id,
+        "delivery_id": delivery.pk,
+        "number": claimed.number,
+        "started_at": claimed.at,
+        "finished_at": finished,
+        "outcome": FAILED if plan.status == "failed" else result.outcome,
+        "code": result.code,
+        "error": error,
+        "error_code": (result.error_code or "")[:40],
+        "duration_ms": max(0, int(result.duration_ms)),
+        "next_attempt_at": plan.next_attempt_at if retrying else None,
+        "worker": claimed.worker,
+    }
+    return Finished(delivery.pk, claimed.number, plan.status, values, attempt)
+
+
+def record_batch(
+    worker: str, finished: list[Finished], *, unsent: list[int], now: datetime
+) -> dict[int, str]:
+    """Record the attempts of one claim in ONE transaction (one commit for the batch): the
+    deliveries' new statuses in one conditional statement (``rows.finish_many``: a row the
+    sweep took back meanwhile is left alone, its late result dropped), their attempts' rows
+    in another, and the claimed rows not attempted (``unsent``) given back. What happened
+    to each attempt, by delivery id: ``sent``, ``retry``, ``failed``, ``cancelled`` (a retry
+    whose connection went meanwhile) or ``lost``."""
+    outcomes: dict[int, str] = {}
+    if not finished and not unsent:
+        return outcomes
+    with transaction.atomic():
+        if rows.quick_commits():
+            rows.quick_commit()
+        statuses = rows.finish_many(worker, [(item.delivery_id, item.values) for item in finished])
+        attempts, retried = [], []
+        for item in finished:
+            status = statuses.get(item.delivery_id)
+            if status is None:
+                logger.warning(
+                    "Delivery %s: attempt %s ended after the row was taken back; result dropped",
+                    item.delivery_id,
+                    item.number,
+                )
+                outcomes[item.delivery_id] = LOST
+                continue
+            attempt = item.attempt
+            if status == DeliveryStatus.CANCELLED:
+                attempt = {**attempt, "next_attempt_at": None}
+                outcomes[item.delivery_id] = str(DeliveryStatus.CANCELLED)
+            elif status == DeliveryStatus.PENDING:
+                outcomes[item.delivery_id] = "retry"
+                retried.append(item)
+            else:
+                outcomes[item.delivery_id] = item.plan_status
+            attempts.append(attempt)
+        rows.insert_attempts(attempts)
+        rows.release_claimed(worker, unsent, now)
+        for item in retried:
+            enqueue_on_commit([item.delivery_id], run_after=item.values["next_attempt_at"])
+    return outcomes

@@ -12,7 +12,10 @@ than running them (the eight-table select most of all), so:
 - :func:`update_claimed` is the conditional ``UPDATE … WHERE id = … AND status = 'sending'
   AND claimed_by = <this claim>`` that ends an attempt; it answers how many rows it changed
   (0: the sweep took the row back meanwhile);
-- :func:`insert_attempt` writes the attempt's row.
+- :func:`insert_attempt` writes the attempt's row;
+- for the delivery loop's batches, the same for several rows at once, the count of queries
+  whatever their number: :func:`load_many`, :func:`claim_and_load_many`, :func:`finish_many`
+  (one conditional ``UPDATE … FROM (VALUES …)``), :func:`insert_attempts`.
 
 On PostgreSQL the delivery loop's two commits per attempt (the claim, the record) wait for
 the disk like every commit, unless the operator sets ``DELIVERY_WORKER_SYNCHRONOUS_COMMIT=off``
@@ -327,3 +330,136 @@ def quick_scope(quick: bool) -> Iterator[None]:
             yield
     else:
         yield
+
+
+# --- a batch of attempts (the delivery loop) -----------------------------------------------------
+
+# What ending one attempt sets on its delivery, the same names for every row of a batch (None
+# for sent_at, remote_id and enqueued_at keeps the row's value).
+FINISH_FIELDS = (
+    "status",
+    "next_attempt_at",
+    "sent_at",
+    "remote_id",
+    "enqueued_at",
+    "last_code",
+    "last_error",
+    "updated_at",
+)
+
+
+def load_many(delivery_ids: Sequence[int]) -> list[Delivery]:
+    """:func:`load_for_attempt` for several deliveries, in one query (those still there)."""
+    if not delivery_ids:
+        return []
+    statement = _statement(connection.vendor)
+    quote = connection.ops.quote_name
+    marks = ", ".join("%s" for _id in delivery_ids)
+    sql = statement.select.format(source=quote(Delivery._meta.db_table))
+    sql += f" WHERE t0.{quote(Delivery._meta.pk.column)} IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(delivery_ids))
+        return [_instances(row, statement) for row in cursor.fetchall()]
+
+
+def claim_and_load_many(claim_sql: str, params: Sequence[Any]) -> list[Delivery]:
+    """PostgreSQL: :func:`claim_and_load` for a claim of several rows, one statement."""
+    statement = _statement(connection.vendor)
+    sql = f"WITH claimed AS ({claim_sql}) " + statement.select.format(source="claimed")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return [_instances(row, statement) for row in cursor.fetchall()]
+
+
+def _typed(field: models.Field[Any, Any]) -> str:
+    """A parameter mark that tells PostgreSQL its type (a NULL in ``VALUES`` has none)."""
+    if connection.vendor == "postgresql":
+        return f"%s::{field.cast_db_type(connection)}"
+    return "%s"
+
+
+def finish_many(worker: str, finished: Sequence[tuple[int, dict[str, Any]]]) -> dict[int, str]:
+    """End several attempts of one claim in one statement::
+
+        UPDATE deliveries_delivery AS d SET status = …, … FROM (VALUES (id, status, …), …) v
+         WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = <claim>
+        RETURNING id, status
+
+    each ``(delivery id, values)`` names :data:`FINISH_FIELDS`. A row the sweep took back
+    (no longer this claim's) is left alone. A retry (``status='pending'``) whose installation
+    or connection went meanwhile ends ``cancelled`` instead. The new status of each row
+    changed, by id."""
+    if not finished:
+        return {}
+    quote = connection.ops.quote_name
+    meta = Delivery._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in FINISH_FIELDS)]
+    row_marks = "({})".format(", ".join(_typed(field) for field in fields))
+    value = {name: f"v.column{index}" for index, name in enumerate(FINISH_FIELDS, start=2)}
+    column = {name: quote(meta.get_field(name).column) for name in FINISH_FIELDS}
+    pending, cancelled = DeliveryStatus.PENDING.value, DeliveryStatus.CANCELLED.value
+    gone = "{v} = '{p}' AND (d.{a} IS NULL OR d.{i} IS NULL)".format(
+        v=value["status"],
+        p=pending,
+        a=quote(meta.get_field("assignment").column),
+        i=quote(meta.get_field("installation").column),
+    )
+    keep = ("sent_at", "remote_id")
+    sets = [
+        f"{column['status']} = CASE WHEN {gone} THEN '{cancelled}' ELSE {value['status']} END",
+        f"{column['next_attempt_at']} = CASE WHEN {gone} THEN NULL "
+        f"ELSE {value['next_attempt_at']} END",
+        *(f"{column[name]} = COALESCE({value[name]}, d.{column[name]})" for name in keep),
+        f"{column['enqueued_at']} = CASE WHEN {gone} THEN d.{column['enqueued_at']} "
+        f"ELSE COALESCE({value['enqueued_at']}, d.{column['enqueued_at']}) END",
+        *(f"{column[name]} = {value[name]}" for name in ("last_code", "last_error", "updated_at")),
+        f"{quote('claimed_at')} = NULL",
+        f"{quote('claimed_by')} = ''",
+    ]
+    sql = "UPDATE {} AS d SET {} FROM (VALUES {}) AS v WHERE d.{} = v.column1 ".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(sets),
+        ", ".join(row_marks for _row in finished),
+        quote(meta.pk.column),
+    )
+    sql += "AND d.{} = %s AND d.{} = %s RETURNING {}, {}".format(
+        column["status"], quote("claimed_by"), quote(meta.pk.column), column["status"]
+    )
+    params: list[Any] = []
+    for delivery_id, values in finished:
+        params.append(delivery_id)
+        params += [
+            meta.get_field(name).get_db_prep_save(values[name], connection)
+            for name in FINISH_FIELDS
+        ]
+    params += [DeliveryStatus.SENDING.value, worker]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {int(row[0]): str(row[1]) for row in cursor.fetchall()}
+
+
+def insert_attempts(attempts: Sequence[dict[str, Any]]) -> None:
+    """Write several attempts' rows in one statement (:func:`insert_attempt` for many)."""
+    if not attempts:
+        return
+    sql, _fields = _insert_sql(connection.vendor)
+    head, marks = sql.split(" VALUES ")
+    params = [param for values in attempts for param in _attempt_params(values)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} VALUES " + ", ".join(marks for _row in attempts), params)
+
+
+def release_claimed(worker: str, delivery_ids: Sequence[int], now: Any) -> int:
+    """Give back claimed rows that were not attempted (the loop stops, or its batch ran long):
+    pending again (still due), their attempt count as before the claim."""
+    if not delivery_ids:
+        return 0
+    return Delivery.objects.filter(
+        pk__in=list(delivery_ids), status=DeliveryStatus.SENDING, claimed_by=worker
+    ).update(
+        status=DeliveryStatus.PENDING,
+        claimed_at=None,
+        claimed_by="",
+        attempt_count=models.F("attempt_count") - 1,
+        updated_at=now,
+    )
