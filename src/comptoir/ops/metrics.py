@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.backends.signals import connection_created
 from django_prometheus.db import metrics as db_metrics
 from prometheus_client import (
@@ -33,7 +32,6 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from comptoir.audit.models import AuditEvent
 from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
 
 logins_failed = Counter(
@@ -70,30 +68,19 @@ def _on_connection_created(sender, connection, **kwargs) -> None:
         connection.execute_wrappers.append(wrapper)
 
 
-# --- counters fed by signals ----------------------------------------------------------------------
+# --- counters fed by signals (imports applied: ops.hooks.import_applied) ---------------------
 
 
 def _on_login_failed(sender, credentials=None, request=None, **kwargs) -> None:
     logins_failed.inc()
 
 
-def _on_audit_event(sender, instance, created, **kwargs) -> None:
-    # Every applied import writes one "assignment.import" event (page and API alike), in the
-    # transaction that applies it: counted once that commits.
-    if created and instance.action == "assignment.import":
-        transaction.on_commit(imports_applied.inc)
-
-
 def connect() -> None:
     """Wire the signals (OpsConfig.ready)."""
     from django.contrib.auth.signals import user_login_failed
-    from django.db.models.signals import post_save
 
     connection_created.connect(_on_connection_created, dispatch_uid="comptoir-ops-db-metrics")
     user_login_failed.connect(_on_login_failed, dispatch_uid="comptoir-ops-login-failed")
-    post_save.connect(
-        _on_audit_event, sender=AuditEvent, dispatch_uid="comptoir-ops-import-applied"
-    )
 
 
 # --- gauges read from the database at scrape time ----------------------------------------------

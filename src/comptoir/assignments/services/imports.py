@@ -39,6 +39,7 @@ from comptoir.assignments.services.plan import (
 from comptoir.companies.models import Company
 from comptoir.core.errors import Conflict, TooLarge, ValidationFailed
 from comptoir.firms.permissions import require_firm_member
+from comptoir.ops import hooks as ops_hooks
 from comptoir.store.models import App, Installation
 from comptoir.store.schema import company_fields
 
@@ -393,6 +394,7 @@ def _apply_checked(
         source="import",
         filename=filename,
     )
+    ops_hooks.import_applied()
     return ImportSummary(result.created, result.updated, result.unchanged, len(check.planned))
 
 
