@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
         import bench.scenarios  # noqa: F401
         from bench.registry import SCENARIOS
-        from bench.run import capture_queries
+        from bench.timing import capture_queries
         from bench.served import EMPTY_PATH
 
         cls = SCENARIOS[args.scenario]

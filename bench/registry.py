@@ -57,21 +57,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bench.timing import Timing
+
 if TYPE_CHECKING:
-    from bench.run import Bench
+    from bench.timing import Bench
 
 
 class ScenarioError(Exception):
     """The scenario cannot run or its Comptoir path answered wrongly."""
-
-
-@dataclass
-class Timing:
-    """Medians of repeated runs of one callable: wall and CPU milliseconds."""
-
-    wall_ms: float
-    cpu_ms: float
-    runs: int
 
 
 @dataclass
