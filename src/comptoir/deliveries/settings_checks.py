@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.deliveries import netguard
 from comptoir.deliveries.routing import app_fields, sftp_role
+from comptoir.deliveries.transports.ssh_keys import parse_host_key
 from comptoir.store.schema import FIRM, SettingField
 
 if TYPE_CHECKING:
@@ -114,8 +115,6 @@ def _port_value(raw: Any) -> int | None:
 def _check_sftp(
     fields: Sequence[SettingField], values: Mapping[str, Any], typed: frozenset[str]
 ) -> list[dict[str, str]]:
-    from comptoir.deliveries.transports.sftp import parse_host_key
-
     by_role: dict[str, str] = {}
     for spec in fields:
         role = sftp_role(spec)

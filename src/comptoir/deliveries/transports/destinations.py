@@ -54,6 +54,7 @@ from comptoir.deliveries.transports.base import (
     setting_value,
     snapshot_base,
 )
+from comptoir.deliveries.transports.ssh_keys import parse_host_key, private_key_readable
 from comptoir.store.schema import COMPANY, FIRM, SettingField
 
 # --- e-mail ---------------------------------------------------------------------------------------
@@ -394,7 +395,6 @@ class SftpDestination(Destination):
 
     def check(self) -> TransportResult | None:
         # The SSH library is loaded here only, when an SFTP destination is about to be used.
-        from comptoir.deliveries.transports.sftp import parse_host_key, private_key_readable
 
         problems = []
         if not self.host:

@@ -42,9 +42,9 @@ from comptoir.deliveries.transports.base import (
     sent,
 )
 from comptoir.deliveries.transports.destinations import SftpDestination
+from comptoir.deliveries.transports.ssh_keys import parse_host_key
 
 T = TypeVar("T")
-_FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}=?$")
 _RETRYABLE_SFTP_ERRORS = (
     asyncssh.SFTPNoSpaceOnFilesystem,
     asyncssh.SFTPQuotaExceeded,
@@ -67,33 +67,6 @@ def _run(coroutine: Any) -> Any:
 def _fingerprint(key: asyncssh.SSHKey) -> str:
     digest = hashlib.sha256(key.public_data).digest()
     return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
-def parse_host_key(value: str) -> asyncssh.SSHKey | str | None:
-    """The configured host key: an SSHKey, a ``SHA256:`` fingerprint, or None if invalid."""
-    value = (value or "").strip()
-    if _FINGERPRINT.match(value):
-        digest = value.removeprefix("SHA256:").rstrip("=")
-        try:  # 43 characters of base64 hold 258 bits: the last one must encode 32 bytes exactly
-            decoded = base64.b64decode(digest + "=", validate=True)
-        except (ValueError, TypeError):
-            return None
-        if len(decoded) != 32 or base64.b64encode(decoded).decode().rstrip("=") != digest:
-            return None
-        return "SHA256:" + digest
-    try:
-        return asyncssh.import_public_key(value)
-    except (asyncssh.KeyImportError, ValueError, TypeError):
-        return None
-
-
-def private_key_readable(value: str) -> bool:
-    """Can this private key be used as it is (readable, not encrypted)?"""
-    try:
-        asyncssh.import_private_key(value)
-    except (asyncssh.KeyImportError, ValueError, TypeError):
-        return False
-    return True
 
 
 def remote_path(document: OutgoingDocument, destination: SftpDestination, key: str) -> str:
