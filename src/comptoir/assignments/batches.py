@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 # Rows per INSERT/UPDATE statement (SQLite lowers it further to its variable limit).
 BATCH_SIZE = 1000
@@ -40,3 +41,12 @@ def db_value(model: type[models.Model], name: str, value: Any) -> Any:
 def marks(count: int) -> str:
     """``%s, %s, …``: ``count`` placeholders."""
     return ", ".join(["%s"] * count)
+
+
+def in_list(values: Iterable[Any]) -> RawSQL:
+    """The right side of ``field__in`` for a long list of plain values (ints, strings already
+    normalised): ``IN (%s, …)`` with the values passed to the database as they are, without
+    the ORM preparing each one (for 500 SIRETs, most of the lookup's cost). Not empty."""
+    params = list(values)
+    # Only placeholders are formatted in: every value is a parameter.
+    return RawSQL(marks(len(params)), params)  # noqa: S611

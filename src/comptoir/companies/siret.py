@@ -41,6 +41,8 @@ class SiretError(ValueError):
 
 def fold_unicode(text: str) -> str:
     """Decimal digits of any script as ASCII, NFKC on the rest, look-alike digits kept as is."""
+    if text.isascii():
+        return text  # nothing to fold (what nearly every SIRET is)
     out = []
     for ch in text:
         if ch.isascii():
@@ -60,14 +62,16 @@ def fold_unicode(text: str) -> str:
 _LA_POSTE, _LA_POSTE_HEAD_OFFICE = "356000000", "35600000000048"
 
 
+# Luhn's doubled digit: twice the digit, less 9 above 9.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = ord(char) - 48
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+    """Luhn's checksum of ASCII digits: from the right, every second digit doubled (the sum
+    of their bytes, less 48 for each "0")."""
+    backwards = digits[::-1]
+    total = sum(backwards[::2].encode()) + sum(backwards[1::2].translate(_DOUBLED).encode())
+    return (total - 48 * len(digits)) % 10 == 0
 
 
 def passes_checksums(digits: str) -> bool:
@@ -81,12 +85,8 @@ def passes_checksums(digits: str) -> bool:
     return own and _luhn_ok(digits[:9])
 
 
-def normalize_siret(raw: object) -> str:
-    """Return the 14 ASCII digits of a valid SIRET or raise :class:`SiretError`."""
-    typed = "" if raw is None else str(raw).strip()
-    text = fold_unicode(typed).strip()
-    if not text:
-        raise SiretError("siret_empty", str(_("The SIRET is empty.")))
+def _typed_digits(text: str, typed: str) -> str:
+    """The 14 digits of a cell that is not plainly 14 digits, or ``SiretError`` saying why."""
     if _SCIENTIFIC.match(re.sub(r"\s+", "", text)):
         raise SiretError(
             "siret_scientific_notation",
@@ -118,6 +118,19 @@ def normalize_siret(raw: object) -> str:
                 % {"value": typed, "count": len(digits)}
             ),
         )
+    return digits
+
+
+def normalize_siret(raw: object) -> str:
+    """Return the 14 ASCII digits of a valid SIRET or raise :class:`SiretError`."""
+    typed = "" if raw is None else str(raw).strip()
+    text = fold_unicode(typed).strip()
+    if not text:
+        raise SiretError("siret_empty", str(_("The SIRET is empty.")))
+    if len(text) == 14 and text.isascii() and text.isdigit():
+        digits = text  # the usual cell: 14 digits, nothing to undo or refuse before the checksums
+    else:
+        digits = _typed_digits(text, typed)
     try:
         if not passes_checksums(digits):
             stdnum_siret.validate(digits)  # says why (and has the last word)

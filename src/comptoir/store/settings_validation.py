@@ -19,6 +19,7 @@ their seam.
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -40,6 +41,31 @@ from comptoir.store.schema import (
 from comptoir.store.urls_safety import validate_external_url
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f]")
+_LevelView = tuple[tuple[SettingField, ...], dict[str, SettingField], frozenset[str]]
+
+
+@lru_cache(maxsize=1)
+def _email_user() -> re.Pattern[str]:
+    """Django's pattern of an address's local part, compiled once (``validate_email`` keeps it
+    behind a lazy proxy that costs more than the match itself)."""
+    lazy = validate_email.user_regex
+    return re.compile(lazy.pattern, lazy.flags)
+
+
+@lru_cache(maxsize=256)
+def _email_domain_ok(domain: str) -> bool:
+    """Django's domain check of an e-mail address, once per domain: an import's rows share a
+    few domains, and the check is a long regular expression (with an IP-literal fallback)."""
+    return domain in validate_email.domain_allowlist or validate_email.validate_domain_part(domain)
+
+
+def _email_ok(value: str) -> bool:
+    """``django.core.validators.validate_email``, step for step, with the domain part's check
+    remembered (``_email_domain_ok``): the same addresses pass."""
+    if not value or "@" not in value or len(value) > 320:
+        return False
+    user_part, domain_part = value.rsplit("@", 1)
+    return bool(_email_user().match(user_part)) and _email_domain_ok(domain_part)
 
 
 def _has_invisible_controls(value: str) -> bool:
@@ -59,13 +85,11 @@ def _clean_value(spec: SettingField, value: Any) -> Any:
     if _has_invisible_controls(value):
         raise ValidationError(_("Remove the line breaks and control characters."), code="control")
     if spec.kind == "email":
-        try:
-            validate_email(value)
-        except ValidationError:
+        if not _email_ok(value):
             raise ValidationError(
                 _("Enter a valid e-mail address, such as achats.dossier@partenaire.fr."),
                 code="invalid_email",
-            ) from None
+            )
         local, _at, domain = value.rpartition("@")
         return f"{local}@{domain.lower()}"
     if spec.kind == "url":
@@ -83,6 +107,26 @@ def _clean_value(spec: SettingField, value: Any) -> Any:
     if spec.is_secret:
         return {SECRET_MARKER: encrypt_str(value)}
     return value
+
+
+# The fields of one level of the schemas seen last, by the id of their (cached, kept alive)
+# tuple: an import validates 500 rows against the same schema.
+_VIEWS_MAX = 256
+_views: dict[tuple[int, str], tuple[tuple[SettingField, ...], _LevelView]] = {}
+
+
+def _level_view(all_fields: tuple[SettingField, ...], level: str) -> _LevelView:
+    """``level``'s fields, them by key, and the keys of the other level."""
+    seen = _views.get((id(all_fields), level))
+    if seen is not None and seen[0] is all_fields:
+        return seen[1]
+    fields = tuple(f for f in all_fields if f.level == level)
+    others = frozenset(f.key for f in all_fields if f.level != level)
+    view = (fields, {f.key: f for f in fields}, others)
+    if len(_views) >= _VIEWS_MAX:
+        _views.clear()
+    _views[(id(all_fields), level)] = (all_fields, view)
+    return view
 
 
 def _empty(value: Any) -> bool:
@@ -103,15 +147,12 @@ def validate_settings(
             code="invalid_settings",
             field="settings",
         )
-    all_fields = schema_fields(app)
-    fields = [f for f in all_fields if f.level == level]
-    by_key = {f.key: f for f in fields}
+    fields, by_key, other_level = _level_view(schema_fields(app), level)
     errors: list[dict[str, Any]] = []
 
     def error(key: str, code: str, message: str) -> None:
         errors.append({"field": f"settings.{key}", "key": key, "code": code, "message": message})
 
-    other_level = {f.key for f in all_fields if f.level != level}
     for key in data:
         if key in by_key:
             continue

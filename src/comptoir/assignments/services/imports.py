@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comptoir.accounts.models import User
+from comptoir.assignments.batches import in_list
 from comptoir.assignments.imports.errors import RowError
 from comptoir.assignments.imports.reader import MAX_BYTES, ImportFileError, Table, read_table
 from comptoir.assignments.imports.validate import SIRET, Cells, check_cells
@@ -275,8 +276,11 @@ def _companies_by_siret(firm_id: int, sirets: set[str]) -> dict[str, CompanyRow]
     """The firm's companies with these SIRETs, as plain rows: one query, no model instance."""
     if not sirets:
         return {}
-    rows = Company.objects.filter(firm_id=firm_id, siret__in=sirets).values_list(
-        "pk", "firm_id", "name", "siret"
+    # One IN list of the normalised SIRETs, on the (firm, siret) unique index; no ordering.
+    rows = (
+        Company.objects.filter(firm_id=firm_id, siret__in=in_list(sirets))
+        .order_by()
+        .values_list("pk", "firm_id", "name", "siret")
     )
     return {siret: CompanyRow(pk, firm, name, siret) for pk, firm, name, siret in rows if siret}
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comptoir.accounts.models import User
-from comptoir.assignments.batches import BATCH_SIZE, db_value, ids_detail, table
+from comptoir.assignments.batches import BATCH_SIZE, db_value, ids_detail, in_list, table
 from comptoir.assignments.grants import NewAssignment, grant_living_rules
 from comptoir.assignments.models import CompanyAssignment
 from comptoir.assignments.permissions import FIRM_ONLY_MESSAGE, require_assignable
@@ -158,7 +158,7 @@ def assignments_plan(
         {
             a.company_id: a
             for a in CompanyAssignment.objects.filter(
-                installation=installation, company_id__in=company_ids
+                installation=installation, company_id__in=in_list(company_ids)
             )
         }
         if company_ids
