@@ -18,7 +18,7 @@ their seam.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -137,8 +137,33 @@ def validate_settings(
     app, level: str, data: Mapping[str, Any] | None, existing: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The settings to store for ``level``: ``data`` merged over ``existing``, checked."""
+    return settings_validator(app, level)(data, existing)
+
+
+def settings_validator(
+    app, level: str
+) -> Callable[[Mapping[str, Any] | None, Mapping[str, Any] | None], dict[str, Any]]:
+    """``validate_settings`` for one app and level, its fields looked up once: what an import
+    calls for each of its rows (``validate(data, existing)``)."""
     if level not in LEVELS:
         raise ValueError(f"level must be firm or company, not {level!r}")
+    view = _level_view(schema_fields(app), level)
+
+    def validate(
+        data: Mapping[str, Any] | None, existing: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return _validate(app, level, view, data, existing)
+
+    return validate
+
+
+def _validate(
+    app,
+    level: str,
+    view: _LevelView,
+    data: Mapping[str, Any] | None,
+    existing: Mapping[str, Any] | None,
+) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -147,7 +172,7 @@ def validate_settings(
             code="invalid_settings",
             field="settings",
         )
-    fields, by_key, other_level = _level_view(schema_fields(app), level)
+    fields, by_key, other_level = view
     errors: list[dict[str, Any]] = []
 
     def error(key: str, code: str, message: str) -> None:

@@ -34,7 +34,7 @@ from comptoir.store.schema import (
     company_fields,
     reveal_settings,
 )
-from comptoir.store.settings_validation import validate_settings
+from comptoir.store.settings_validation import settings_validator
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -169,6 +169,7 @@ def assignments_plan(
     seen: set[int] = set()
     secret_keys = [f.key for f in company_fields(app) if f.is_secret]
     requires_siret = app.requires_siret
+    validate = settings_validator(app, COMPANY)  # the schema's fields looked up once
     for index, entry in enumerate(entries):
         company = entry.company
         current = existing.get(company.pk) if company is not None else None
@@ -187,7 +188,7 @@ def assignments_plan(
         if secret_keys and before:
             data = keep_unchanged_secrets(app, data, before, secret_keys)
         try:
-            stored = validate_settings(app, COMPANY, data, before)
+            stored = validate(data, before)
         except ValidationFailed as failure:
             for detail in failure.details or [
                 {"key": None, "code": failure.code, "message": str(failure.message)}
