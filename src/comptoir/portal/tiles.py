@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from comptoir.assignments.models import UserAccess
+from comptoir.core.compiled import CompiledQuery
 from comptoir.core.lookups import get_or_404
 from comptoir.core.navigation import UrlPattern
 from comptoir.store.models import COMPANY_AUDIENCES, FIRM_AUDIENCES, App, AppType, Installation
@@ -39,22 +40,15 @@ class TileUrls:
         }
 
 
-TILE_FIELDS = ("app_id", "app__name", "app__logo_version")
+TILE_FIELDS = ("pk", "app_id", "app__name", "app__logo_version")
 
 
-def tile_rows(installations: QuerySet[Installation]) -> list[dict[str, Any]]:
-    """Tiles of an installation queryset (already filtered and ordered): one query of values."""
+def tile_rows(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Tiles of rows of ``TILE_FIELDS`` (already filtered and ordered)."""
     urls = TileUrls()
     return [
-        urls.tile(
-            {
-                "installation": row["pk"],
-                "app_id": row["app_id"],
-                "name": row["app__name"],
-                "logo_version": row["app__logo_version"],
-            }
-        )
-        for row in installations.values("pk", *TILE_FIELDS)
+        urls.tile({"installation": pk, "app_id": app_id, "name": name, "logo_version": version})
+        for pk, app_id, name, version in rows
     ]
 
 
@@ -70,21 +64,48 @@ def _visible_to(*, company_id: int, user_id: int) -> QuerySet[UserAccess]:
     )
 
 
-def _company_tile_filter(*, context: TenantContext) -> QuerySet[Installation]:
-    # The membership's ids, not its user or company: no query to load them.
-    membership = context.company_membership
-    assert membership is not None, "a company context"
+def _company_tile_filter(*, firm_id: int, company_id: int, user_id: int) -> QuerySet[Installation]:
     return (
         Installation.objects.filter(
-            firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=COMPANY_AUDIENCES
+            firm_id=firm_id, app__type=AppType.REDIRECT, app__audience__in=COMPANY_AUDIENCES
         )
-        .filter(Exists(_visible_to(company_id=membership.company_id, user_id=membership.user_id)))
+        .filter(Exists(_visible_to(company_id=company_id, user_id=user_id)))
         .order_by("position", "id")
     )
 
 
+def _membership_ids(context: TenantContext) -> dict[str, int]:
+    # The membership's ids, not its user or company: no query to load them.
+    membership = context.company_membership
+    assert membership is not None, "a company context"
+    return {
+        "firm_id": context.firm.pk,
+        "company_id": membership.company_id,
+        "user_id": membership.user_id,
+    }
+
+
 def company_tile_installations(*, context: TenantContext) -> QuerySet[Installation]:
-    return _company_tile_filter(context=context).select_related("app")
+    return _company_tile_filter(**_membership_ids(context)).select_related("app")
+
+
+# The home pages' two tile queries, compiled once (the rules above and below, not a copy).
+_FIRM_TILES = CompiledQuery(
+    lambda firm_id: (
+        Installation.objects.filter(
+            firm_id=firm_id, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
+        )
+        .order_by("position", "id")
+        .values_list(*TILE_FIELDS)
+    ),
+    1,
+)
+_COMPANY_TILES = CompiledQuery(
+    lambda firm_id, company_id, user_id: _company_tile_filter(
+        firm_id=firm_id, company_id=company_id, user_id=user_id
+    ).values_list(*TILE_FIELDS),
+    3,
+)
 
 
 def is_tile_opening_allowed(context: TenantContext | None, installation: Installation) -> bool:
@@ -112,10 +133,7 @@ def is_tile_opening_allowed(context: TenantContext | None, installation: Install
 
 def firm_home_tiles(*, context: TenantContext) -> list[dict[str, Any]]:
     """The firm's redirect apps meant for the firm, in the firm's order. One query."""
-    installations = Installation.objects.filter(
-        firm=context.firm, app__type=AppType.REDIRECT, app__audience__in=FIRM_AUDIENCES
-    ).order_by("position", "id")
-    return tile_rows(installations)
+    return tile_rows(_FIRM_TILES.rows(context.firm.pk))
 
 
 def company_tiles(*, context: TenantContext) -> list[dict[str, Any]]:
@@ -123,7 +141,8 @@ def company_tiles(*, context: TenantContext) -> list[dict[str, Any]]:
     enabled for the company, that this user was given. One query of plain values."""
     if context is None or context.is_firm or context.company_membership is None:
         return []
-    return tile_rows(_company_tile_filter(context=context))
+    ids = _membership_ids(context)
+    return tile_rows(_COMPANY_TILES.rows(ids["firm_id"], ids["company_id"], ids["user_id"]))
 
 
 def home_tiles(*, context: TenantContext | None) -> list[dict[str, Any]]:
