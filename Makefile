@@ -49,8 +49,8 @@ test: install ## Run the whole test suite (PostgreSQL when DATABASE_URL is set)
 
 # Every check runs, even after a failure, so that one run shows everything to fix.
 LINT_CHECKS := \
-	"$(BIN)/ruff check src tests bench" \
-	"$(BIN)/ruff format --check src tests bench" \
+	"$(BIN)/ruff check src tests bench djlint_rules" \
+	"$(BIN)/ruff format --check src tests bench djlint_rules" \
 	"$(BIN)/mypy" \
 	"$(BIN)/djhtml --check --tabwidth 2 src/comptoir" \
 	"$(BIN)/djlint --lint src/comptoir" \

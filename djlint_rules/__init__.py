@@ -1,0 +1,1 @@
+"""The templates' own djLint rules, named in .djlint_rules.yaml (read by `make lint`)."""
