@@ -1,4 +1,5 @@
 import hashlib
+from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -137,9 +138,9 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
             accepted_at__isnull=True, cancelled_at__isnull=True, declined_at__isnull=True
         )
 
-    def pending(self) -> "InvitationQuerySet":
-        """Open and not expired: waiting for the invitee's answer."""
-        return self.open().filter(expires_at__gt=timezone.now())
+    def pending(self, now: datetime | None = None) -> "InvitationQuerySet":
+        """Open and not expired (at ``now``, by default this moment): waiting for an answer."""
+        return self.open().filter(expires_at__gt=now or timezone.now())
 
 
 class Invitation(TimeStampedModel):

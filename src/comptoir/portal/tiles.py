@@ -98,13 +98,15 @@ _FIRM_TILES = CompiledQuery(
         .order_by("position", "id")
         .values_list(*TILE_FIELDS)
     ),
-    1,
+    int,
 )
 _COMPANY_TILES = CompiledQuery(
     lambda firm_id, company_id, user_id: _company_tile_filter(
         firm_id=firm_id, company_id=company_id, user_id=user_id
     ).values_list(*TILE_FIELDS),
-    3,
+    int,
+    int,
+    int,
 )
 
 
