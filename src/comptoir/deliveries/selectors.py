@@ -6,19 +6,45 @@ A company user sees only the deliveries of their own company's documents (read o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from comptoir.core.lookups import get_or_404
-from comptoir.deliveries.models import Delivery, DeliveryAttempt, DeliveryStatus
+from comptoir.deliveries.models import (
+    ACTIVE_STATUSES,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+)
 from comptoir.tenancy.contexts import TenantContext
 
+# The send history's sortable columns (``?tri=``): key → fields, ascending. "status" sorts
+# by the status code, which groups each status's deliveries together.
+DELIVERY_SORTS = {
+    "date": ("created_at",),
+    "status": ("status",),
+    "company": ("company_name",),
+    "app": ("app_name",),
+}
+DELIVERY_DEFAULT_SORT = "-date"
+
 if TYPE_CHECKING:
-    from comptoir.documents.models import DocumentVersion
+    from comptoir.documents.models import Document, DocumentVersion
     from comptoir.store.models import Installation
 
 
@@ -70,8 +96,10 @@ def delivery_list(
     company_name: str | None = None,
     since: date | datetime | None = None,
     until: date | datetime | None = None,
+    order_by: Sequence[str] = ("-created_at", "-id"),
 ) -> QuerySet[Delivery]:
-    """The send history, filtered; newest first (callers may order otherwise)."""
+    """The send history, filtered; newest first, or ``order_by`` (checked by the caller
+    against ``DELIVERY_SORTS``)."""
     deliveries = deliveries_for_context(context).select_related("version__document")
     if status:
         deliveries = deliveries.filter(status=status)
@@ -89,7 +117,7 @@ def delivery_list(
         deliveries = deliveries.filter(created_at__lte=_day_end(until))
     elif until is not None:
         deliveries = deliveries.filter(created_at__lt=_day_end(until))
-    return deliveries.order_by("-created_at", "-id")
+    return deliveries.order_by(*order_by)
 
 
 def with_attempts(deliveries: Iterable[Delivery] | QuerySet[Delivery]) -> list[Delivery]:
@@ -126,6 +154,40 @@ def history_for_versions(version_ids: Iterable[int]) -> dict[int, list[Delivery]
     for delivery in deliveries:
         by_version[delivery.version_id].append(delivery)
     return dict(by_version)
+
+
+# A document's send status, worst first: what the documents list shows for its latest version.
+SEND_RANK_FAILED = 4
+SEND_RANK_ACTIVE = 3  # pending or sending
+SEND_RANK_SENT = 2
+SEND_RANK_CANCELLED = 1
+SEND_RANK_NONE = 0  # no delivery
+
+
+def with_send_status(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """The documents, each annotated with ``send_rank``: the worst status among the deliveries
+    of its latest version (failed > pending or sending > sent > cancelled; 0 when none). A
+    delivery that was resent counts through its resend only. One subquery in the list's own
+    query: the page costs no query more, whatever its number of documents."""
+    superseded = Delivery.objects.filter(resend_of=OuterRef("pk"))
+    rank = Case(
+        When(status=DeliveryStatus.FAILED, then=Value(SEND_RANK_FAILED)),
+        When(status__in=ACTIVE_STATUSES, then=Value(SEND_RANK_ACTIVE)),
+        When(status=DeliveryStatus.SENT, then=Value(SEND_RANK_SENT)),
+        default=Value(SEND_RANK_CANCELLED),
+        output_field=IntegerField(),
+    )
+    latest = (
+        Delivery.objects.filter(
+            version__document=OuterRef("pk"), version__number=OuterRef("current_version")
+        )
+        .exclude(Exists(superseded))
+        .order_by()
+        .values("version_id")
+        .annotate(rank=Max(rank))
+        .values("rank")
+    )
+    return documents.annotate(send_rank=Subquery(latest[:1], output_field=IntegerField()))
 
 
 def app_choices(*, context: TenantContext) -> list[tuple[str, str]]:

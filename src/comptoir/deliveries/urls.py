@@ -15,9 +15,16 @@ urlpatterns = [
     ),
 ]
 
-# One document's page, with each version's send history (views_document.py): its name is in
-# the ``documents:`` namespace (``documents:detail``), where the page began; comptoir/urls.py
-# adds it to it.
+# The documents' pages that show deliveries (views_document.py): the lists, with each
+# document's latest send status, and one document's page, with each version's send history.
+# Their names are in the ``documents:`` namespace, where the pages began; comptoir/urls.py adds
+# them to it.
 document_patterns = [
+    path(
+        "cabinet/clients/<id:pk>/documents/",
+        views_document.firm_company_documents,
+        name="firm_company_documents",
+    ),
+    path("entreprise/documents/", views_document.company_documents, name="company_documents"),
     path("documents/<id:pk>/", views_document.document_detail, name="detail"),
 ]

@@ -1,4 +1,8 @@
-"""One document's page: its versions, each with its send history, and a new version's upload.
+"""The documents' pages that show deliveries: the lists (each document's latest send status,
+read in the list's own query by ``selectors.with_send_status``; the page itself is built by
+``documents.views.documents_page``) and one document's page, below.
+
+One document's page: its versions, each with its send history, and a new version's upload.
 
 The page is composed here, a floor above the documents: it reads the document through the
 documents' selectors, uploads through their service, and adds what only the deliveries know,
@@ -13,14 +17,43 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from comptoir.deliveries.history import version_histories
+from comptoir.deliveries.history import documents_send_status, version_histories
+from comptoir.deliveries.selectors import with_send_status
 from comptoir.documents import selectors as document_selectors
 from comptoir.documents import services as document_services
 from comptoir.documents.folders import month_label
 from comptoir.documents.forms import VersionUploadForm
 from comptoir.documents.links import documents_url, place_query
 from comptoir.documents.permissions import is_document_upload_allowed
-from comptoir.tenancy.permissions import tenant_required
+from comptoir.documents.views import documents_page
+from comptoir.tenancy.permissions import (
+    company_member_required,
+    firm_member_required,
+    tenant_required,
+)
+
+
+def _list_page(request, company, *, template: str):
+    return documents_page(
+        request,
+        company,
+        template=template,
+        annotate=with_send_status,
+        rows_context=documents_send_status,
+    )
+
+
+@firm_member_required
+def firm_company_documents(request, pk):
+    """The client page, tab “Documents”."""
+    company = document_selectors.company_for_context(context=request.tenant, pk=pk)
+    return _list_page(request, company, template="documents/firm_company_documents.html")
+
+
+@company_member_required
+def company_documents(request):
+    """“Documents” of a company user's space."""
+    return _list_page(request, request.tenant.company, template="documents/company_documents.html")
 
 
 @tenant_required

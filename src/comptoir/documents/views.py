@@ -1,14 +1,19 @@
 """Document pages: a company's folders and documents, the download of a version.
 
 Firm users reach a client's documents through the “Documents” tab of the client page;
-company users through “Documents” of their space. One document's page (its versions, each with
-its send history) is composed a floor up, in ``deliveries.views_document``: it reads the
-deliveries, which sit above the documents.
+company users through “Documents” of their space. Both list pages and one
+document's page (its versions, each with its send history) are served a floor up, in
+``deliveries.views_document``: they show what the deliveries know (each document's latest send
+status), and the deliveries sit above the documents. ``documents_page`` builds the list page;
+the caller adds its column through ``annotate`` and ``rows_context``.
 """
+
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
@@ -27,11 +32,7 @@ from comptoir.documents.folders import (
 from comptoir.documents.forms import DocumentUploadForm
 from comptoir.documents.links import documents_url, place_query
 from comptoir.documents.permissions import is_document_upload_allowed
-from comptoir.tenancy.permissions import (
-    company_member_required,
-    firm_member_required,
-    tenant_required,
-)
+from comptoir.tenancy.permissions import tenant_required
 
 DOCUMENTS_PER_PAGE = 50
 
@@ -65,7 +66,17 @@ def _place_title(place: dict) -> str:
     return " / ".join(parts)
 
 
-def _documents_page(request, company, *, template: str):
+def documents_page(
+    request,
+    company,
+    *,
+    template: str,
+    annotate: Callable[[QuerySet], QuerySet] | None = None,
+    rows_context: Callable[[list], dict] | None = None,
+):
+    """The list page: the tree, the documents of the picked place, the upload form.
+    ``annotate`` adds columns to the list's one query; ``rows_context`` reads the page's rows
+    and returns what the template needs more."""
     tenant = request.tenant
     may_upload = is_document_upload_allowed(tenant, company)
     tree = selectors.folder_tree(company=company)
@@ -98,8 +109,13 @@ def _documents_page(request, company, *, template: str):
         fiscal_year_start=place["year"].start if place["year"] else None,
         month=place["month"],
     )
+    if annotate is not None:
+        documents = annotate(documents)
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    extra = rows_context(page.object_list) if rows_context is not None else {}
     context = {
+        **extra,
         "company": company,
         "tree": tree,
         "place": place,
@@ -111,20 +127,6 @@ def _documents_page(request, company, *, template: str):
         "active_tab": "documents",
     }
     return render(request, template, context, status=status)
-
-
-@firm_member_required
-def firm_company_documents(request, pk):
-    """The client page, tab “Documents”."""
-    company = selectors.company_for_context(context=request.tenant, pk=pk)
-    return _documents_page(request, company, template="documents/firm_company_documents.html")
-
-
-@company_member_required
-def company_documents(request):
-    """“Documents” of a company user's space."""
-    company = request.tenant.company
-    return _documents_page(request, company, template="documents/company_documents.html")
 
 
 @tenant_required
