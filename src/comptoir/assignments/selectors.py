@@ -38,10 +38,25 @@ def assignable_installations(*, firm: Firm) -> list[Installation]:
     return [i for i in installations.order_by("position", "id") if is_assignable(i.app)]
 
 
+# An app's companies (``?tri=``): key → fields, ascending.
+ASSIGNMENT_SORTS = {
+    "name": ("company__name",),
+    "siret": ("company__siret",),
+    "status": ("enabled",),
+    "users": ("user_count",),
+}
+ASSIGNMENT_DEFAULT_SORT = "name"
+
+
 def assignment_list(
-    *, firm: Firm, installation: Installation, q: str | None = None
+    *,
+    firm: Firm,
+    installation: Installation,
+    q: str | None = None,
+    order_by: Sequence[str] = ("company__name", "company_id"),
 ) -> QuerySet[CompanyAssignment]:
-    """The companies that have the app, by name, with how many of their users see it."""
+    """The companies that have the app, by name (or ``order_by``, checked by the caller
+    against ``ASSIGNMENT_SORTS``), with how many of their users see it."""
     if installation.firm_id != firm.pk:
         raise Http404
     assignments = CompanyAssignment.objects.filter(firm=firm, installation=installation)
@@ -55,7 +70,7 @@ def assignment_list(
     return (
         assignments.select_related("company")
         .annotate(user_count=Count("accesses"))
-        .order_by("company__name", "company_id")
+        .order_by(*order_by)
     )
 
 
@@ -219,12 +234,18 @@ def user_apps(*, company: Company, user: User) -> list[dict[str, Any]]:
 
 
 def installation_access_rows(
-    *, firm: Firm, installation: Installation, q: str | None = None
+    *,
+    firm: Firm,
+    installation: Installation,
+    q: str | None = None,
+    order_by: Sequence[str] = ("company__name", "company_id"),
 ) -> list[dict[str, Any]]:
     """Who has the app ("qui a quelle application"): one row per user who sees it in each
     company that has it, and one row with no user for a company where nobody sees it yet. In
     the order of the clients page; three queries whatever the number of rows."""
-    assignments = list(assignment_list(firm=firm, installation=installation, q=q))
+    assignments = list(
+        assignment_list(firm=firm, installation=installation, q=q, order_by=order_by)
+    )
     accesses = (
         UserAccess.objects.filter(assignment__in=[a.pk for a in assignments])
         .select_related("user")

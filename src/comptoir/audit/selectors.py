@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,11 @@ from comptoir.audit.models import AuditEvent
 
 if TYPE_CHECKING:
     from comptoir.firms.models import Firm
+
+# The log's sortable columns (``?tri=``): key → fields, ascending. "action" groups by the
+# action's code (so the same action's events come together), not by its translated label.
+AUDIT_SORTS = {"date": ("created_at",), "actor": ("actor_email",), "action": ("action",)}
+AUDIT_DEFAULT_SORT = "-date"
 
 
 def _as_datetime(value: date | datetime, *, end: bool = False) -> datetime:
@@ -32,10 +38,12 @@ def audit_event_list(
     actor: str | None = None,
     since: date | datetime | None = None,
     until: date | datetime | None = None,
+    order_by: Sequence[str] = ("-created_at", "-id"),
 ) -> QuerySet[AuditEvent]:
     """The firm's events. ``action`` is an exact action (``installation.add``) or a prefix
     (``installation``); ``actor`` matches part of the actor's e-mail address; ``since`` and
-    ``until`` are inclusive (a date covers the whole day)."""
+    ``until`` are inclusive (a date covers the whole day). Newest first, or ``order_by``
+    (checked by the caller against ``AUDIT_SORTS``)."""
     events = AuditEvent.objects.filter(firm=firm)
     action = (action or "").strip()
     if action:
@@ -53,7 +61,7 @@ def audit_event_list(
             events = events.filter(created_at__lte=_as_datetime(until))
         else:
             events = events.filter(created_at__lt=_as_datetime(until, end=True))
-    return events.order_by("-created_at", "-id")
+    return events.order_by(*order_by)
 
 
 def audit_action_list(*, firm: Firm) -> list[str]:

@@ -7,9 +7,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.audit import journal
-from comptoir.audit.selectors import audit_action_list, audit_event_list
+from comptoir.audit.selectors import (
+    AUDIT_DEFAULT_SORT,
+    AUDIT_SORTS,
+    audit_action_list,
+    audit_event_list,
+)
 from comptoir.core.exports import Column, export_response
 from comptoir.core.forms import DateInput
+from comptoir.core.sorting import sort_from_request
 from comptoir.tenancy.permissions import firm_admin_required
 
 EVENTS_PER_PAGE = 50
@@ -34,17 +40,18 @@ class AuditFilterForm(forms.Form):
 def _filtered(request):
     firm = request.tenant.firm
     form = AuditFilterForm(request.GET or None, actions=audit_action_list(firm=firm))
-    return form, audit_event_list(firm=firm, **form.filters())
+    sort = sort_from_request(request, AUDIT_SORTS, AUDIT_DEFAULT_SORT)
+    return form, sort, audit_event_list(firm=firm, order_by=sort.order_by, **form.filters())
 
 
 @firm_admin_required
 def index(request):
-    form, events = _filtered(request)
+    form, sort, events = _filtered(request)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     for event in page.object_list:
         event.label = journal.action_label(event.action)
         event.lines = journal.detail_lines(event.details)
-    return render(request, "audit/index.html", {"form": form, "page": page})
+    return render(request, "audit/index.html", {"form": form, "page": page, "sort": sort})
 
 
 EXPORT_COLUMNS = [
@@ -61,8 +68,8 @@ EXPORT_COLUMNS = [
 
 @firm_admin_required
 def export(request):
-    """The filtered log as CSV (``?format=csv``) or XLSX (``?format=xlsx``), newest first."""
-    _form, events = _filtered(request)
+    """The filtered log as CSV (``?format=csv``) or XLSX (``?format=xlsx``), in the page's order."""
+    _form, _sort, events = _filtered(request)
     return export_response(
         request,
         back=reverse("audit:index"),

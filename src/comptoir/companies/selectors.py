@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -6,9 +8,16 @@ from comptoir.companies.models import Company, CompanyMembership
 from comptoir.core.lookups import get_or_404
 from comptoir.firms.models import Firm
 
+# The clients list's sortable columns (``?tri=``): key → fields, ascending.
+COMPANY_SORTS = {"name": ("name",), "siret": ("siret",), "members": ("member_count",)}
+COMPANY_DEFAULT_SORT = "name"
 
-def company_list(*, firm: Firm, q: str | None = None) -> QuerySet[Company]:
-    """The firm's client companies by name; ``q`` matches the name or the SIRET's digits."""
+
+def company_list(
+    *, firm: Firm, q: str | None = None, order_by: Sequence[str] = ("name", "id")
+) -> QuerySet[Company]:
+    """The firm's client companies by name (or ``order_by``, which the caller has checked
+    against ``COMPANY_SORTS``); ``q`` matches the name or the SIRET's digits."""
     companies = Company.objects.filter(firm=firm)
     q = (q or "").strip()
     if q:
@@ -17,10 +26,12 @@ def company_list(*, firm: Firm, q: str | None = None) -> QuerySet[Company]:
         if digits and len(digits) >= 3 and len(digits) == len(q.replace(" ", "")):
             condition |= Q(siret__contains=digits)
         companies = companies.filter(condition)
-    return companies.order_by("name", "id")
+    return companies.order_by(*order_by)
 
 
-def company_list_with_member_counts(*, firm: Firm, q: str | None = None) -> QuerySet[Company]:
+def company_list_with_member_counts(
+    *, firm: Firm, q: str | None = None, order_by: Sequence[str] = ("name", "id")
+) -> QuerySet[Company]:
     """``company_list`` with each company's ``member_count``.
 
     The count is a correlated subquery, not a join grouped over every company: a page reads
@@ -35,7 +46,10 @@ def company_list_with_member_counts(*, firm: Firm, q: str | None = None) -> Quer
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return company_list(firm=firm, q=q).annotate(member_count=Coalesce(Subquery(members), Value(0)))
+    companies = company_list(firm=firm, q=q).annotate(
+        member_count=Coalesce(Subquery(members), Value(0))
+    )
+    return companies.order_by(*order_by)
 
 
 def company_get(*, firm: Firm, pk: int | str) -> Company:

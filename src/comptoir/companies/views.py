@@ -12,6 +12,7 @@ from comptoir.companies.forms import (
     CompanyForm,
 )
 from comptoir.companies.siret import format_siret
+from comptoir.core.sorting import sort_from_request
 from comptoir.tenancy.permissions import firm_member_required, require_firm_admin_context
 
 CLIENTS_PER_PAGE = 50
@@ -23,11 +24,15 @@ def _posted(request):
 
 @firm_member_required
 def company_list(request):
-    """“Clients”: search by name or SIRET (``?q=``), 50 per page, with member counts."""
+    """“Clients”: search by name or SIRET (``?q=``), sorted by ``?tri=``, 50 per page, with
+    member counts."""
     q = request.GET.get("q", "").strip()
-    companies = selectors.company_list_with_member_counts(firm=request.tenant.firm, q=q)
+    sort = sort_from_request(request, selectors.COMPANY_SORTS, selectors.COMPANY_DEFAULT_SORT)
+    companies = selectors.company_list_with_member_counts(
+        firm=request.tenant.firm, q=q, order_by=sort.order_by
+    )
     page = Paginator(companies, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "q": q}
+    context = {"page": page, "q": q, "sort": sort}
     if request.htmx and request.htmx.target == "client-results":
         return render(request, "companies/partials/client_results.html", context)
     return render(request, "companies/list.html", context)

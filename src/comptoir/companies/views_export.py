@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.companies import selectors
 from comptoir.companies.siret import format_siret
 from comptoir.core.exports import Column, export_response
+from comptoir.core.sorting import sort_from_request
 from comptoir.tenancy.permissions import firm_member_required
 
 COLUMNS = [
@@ -21,7 +22,10 @@ COLUMNS = [
 @firm_member_required
 def company_list_export(request):
     q = request.GET.get("q", "").strip()[:100]
-    companies = selectors.company_list_with_member_counts(firm=request.tenant.firm, q=q)
+    sort = sort_from_request(request, selectors.COMPANY_SORTS, selectors.COMPANY_DEFAULT_SORT)
+    companies = selectors.company_list_with_member_counts(
+        firm=request.tenant.firm, q=q, order_by=sort.order_by
+    )
     return export_response(
         request,
         back=reverse("companies:list"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from comptoir.core.errors import ServiceError
 from comptoir.core.forms import DateInput
 from comptoir.core.navigation import safe_next
+from comptoir.core.sorting import sort_from_request
 from comptoir.deliveries import selectors, services
 from comptoir.deliveries.history import history_context
 from comptoir.deliveries.models import DeliveryStatus
@@ -51,13 +52,14 @@ def index(request):
     """Firm settings-free page: every delivery of the firm, newest first, filtered."""
     context = request.tenant
     form = DeliveryFilterForm(request.GET or None, apps=selectors.app_choices(context=context))
-    deliveries = selectors.delivery_list(context=context, **form.filters())
+    sort = sort_from_request(request, selectors.DELIVERY_SORTS, selectors.DELIVERY_DEFAULT_SORT)
+    deliveries = selectors.delivery_list(context=context, order_by=sort.order_by, **form.filters())
     page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_attempts(page.object_list)
     return render(
         request,
         "deliveries/index.html",
-        {"form": form, "page": page, "next_url": request.get_full_path()},
+        {"form": form, "page": page, "sort": sort, "next_url": request.get_full_path()},
     )
 
 

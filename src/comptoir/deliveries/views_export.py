@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.core.exports import Column, export_response
+from comptoir.core.sorting import sort_from_request
 from comptoir.deliveries import selectors
 from comptoir.deliveries.models import DeliveryStatus
 from comptoir.deliveries.views import DeliveryFilterForm
@@ -35,7 +36,8 @@ def export(request):
     """``?format=csv|xlsx`` plus the page's filters (application, company, status, dates)."""
     context = request.tenant
     form = DeliveryFilterForm(request.GET or None, apps=selectors.app_choices(context=context))
-    deliveries = selectors.delivery_list(context=context, **form.filters())
+    sort = sort_from_request(request, selectors.DELIVERY_SORTS, selectors.DELIVERY_DEFAULT_SORT)
+    deliveries = selectors.delivery_list(context=context, order_by=sort.order_by, **form.filters())
     return export_response(
         request,
         back=reverse("deliveries:index"),

@@ -7,6 +7,7 @@ from comptoir.assignments import selectors
 from comptoir.companies.models import CompanyRole
 from comptoir.companies.siret import format_siret
 from comptoir.core.exports import Column, export_response
+from comptoir.core.sorting import sort_from_request
 from comptoir.tenancy.permissions import firm_member_required
 
 
@@ -39,7 +40,10 @@ def installation_export(request, pk):
     firm = request.tenant.firm
     installation = selectors.installation_get(firm=firm, pk=pk)
     q = request.GET.get("q", "").strip()[:100]
-    rows = selectors.installation_access_rows(firm=firm, installation=installation, q=q)
+    sort = sort_from_request(request, selectors.ASSIGNMENT_SORTS, selectors.ASSIGNMENT_DEFAULT_SORT)
+    rows = selectors.installation_access_rows(
+        firm=firm, installation=installation, q=q, order_by=sort.order_by
+    )
     return export_response(
         request,
         back=reverse("assignments:installation", args=[installation.pk]),

@@ -18,6 +18,7 @@ from comptoir.assignments.forms import (
 )
 from comptoir.assignments.permissions import gives_tiles, is_assignable
 from comptoir.core.errors import ServiceError
+from comptoir.core.sorting import sort_from_request
 from comptoir.tenancy.permissions import firm_member_required
 
 PER_PAGE = 50
@@ -64,7 +65,10 @@ def _candidates(request, installation, param: str = "add_q"):
 def _clients_page(request, installation, *, add_form=None, assign_all_form=None, status=200):
     firm = request.tenant.firm
     q = request.GET.get("q", "").strip()[:100]
-    assignments = selectors.assignment_list(firm=firm, installation=installation, q=q)
+    sort = sort_from_request(request, selectors.ASSIGNMENT_SORTS, selectors.ASSIGNMENT_DEFAULT_SORT)
+    assignments = selectors.assignment_list(
+        firm=firm, installation=installation, q=q, order_by=sort.order_by
+    )
     page = Paginator(assignments, PER_PAGE).get_page(request.GET.get("page"))
     add_q, candidates = _candidates(request, installation)
     if add_form is None:
@@ -78,6 +82,7 @@ def _clients_page(request, installation, *, add_form=None, assign_all_form=None,
         **_base_context(request, installation, "clients"),
         "page": page,
         "q": q,
+        "sort": sort,
         "add_q": add_q,
         "add_form": add_form,
         "assign_all_form": assign_all_form,

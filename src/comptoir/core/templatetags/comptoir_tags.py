@@ -92,3 +92,15 @@ def from_name_filter(value) -> str:
     from comptoir.core.wording import from_name
 
     return from_name(value)
+
+
+@register.inclusion_tag("partials/sort_header.html", takes_context=True)
+def sort_header(context, sort, key: str, label: str, css_class: str = "") -> dict:
+    """A sortable column's ``<th>``: a link to the list sorted by ``key`` (the other query
+    parameters kept, back to page 1) and ``aria-sort`` on the active column."""
+    return {
+        "label": label,
+        "css_class": css_class,
+        "aria": sort.aria(key),
+        "href": query_with(context, tri=sort.next_value(key), page=None),
+    }
