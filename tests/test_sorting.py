@@ -115,3 +115,31 @@ class TestAuditLog:
     def test_bad_value_falls_back_to_newest_first(self, firm_admin, events):
         actors, html = self._actors(firm_admin, "ip_address")
         assert actors == ["c", "a", "b"] and 'aria-sort="descending"' in html
+
+
+@pytest.mark.django_db
+def test_search_and_filter_forms_keep_the_sort(firm_collaborator, firm_admin, firm):
+    CompanyFactory(firm=firm, name="Alpha")
+    html = client_for(firm_collaborator).get(reverse("companies:list"), {"tri": "-siret"})
+    assert '<input type="hidden" name="tri" value="-siret">' in html.content.decode()
+    html = client_for(firm_admin).get(reverse("audit:index"), {"tri": "actor"}).content.decode()
+    assert '<input type="hidden" name="tri" value="actor">' in html
+    html = client_for(firm_admin).get(reverse("audit:index")).content.decode()
+    assert 'name="tri"' not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tri", ["members", "-members", "siret"])
+def test_sorting_the_clients_list_costs_no_query(firm_collaborator, firm, tri):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        CompanyMembershipFactory(company=CompanyFactory(firm=firm, name=f"C{n}"))
+    client = client_for(firm_collaborator)
+    client.get(reverse("companies:list"))
+    with CaptureQueriesContext(connection) as default:
+        client.get(reverse("companies:list"))
+    with CaptureQueriesContext(connection) as sorted_:
+        client.get(reverse("companies:list"), {"tri": tri})
+    assert len(sorted_) == len(default)
