@@ -74,7 +74,7 @@ ERROR_PAUSE_SECONDS = 1.0
 PREPARE_THRESHOLD = 1
 # A batch: about this long of sends, at most this many rows (see BatchSize).
 BATCH_SECONDS = 0.5
-MAX_BATCH = 20
+MAX_BATCH = 50
 
 
 def prepare_worker_connection() -> bool:
