@@ -143,3 +143,20 @@ def test_sorting_the_clients_list_costs_no_query(firm_collaborator, firm, tri):
     with CaptureQueriesContext(connection) as sorted_:
         client.get(reverse("companies:list"), {"tri": tri})
     assert len(sorted_) == len(default)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tri", ["actor", "-action", "date"])
+def test_sorting_the_audit_log_costs_no_query(firm_admin, firm, tri):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        AuditEvent.objects.create(firm=firm, actor_email=f"u{n}@x.fr", action="company.create")
+    client = client_for(firm_admin)
+    client.get(reverse("audit:index"))
+    with CaptureQueriesContext(connection) as default:
+        client.get(reverse("audit:index"))
+    with CaptureQueriesContext(connection) as sorted_:
+        client.get(reverse("audit:index"), {"tri": tri})
+    assert len(sorted_) == len(default)

@@ -68,3 +68,17 @@ def test_bad_value_falls_back_to_the_name_order(firm_collaborator, listed, bad):
 
 def test_another_firms_app_is_404_whatever_the_sort(other_firm_admin, listed):
     assert client_for(other_firm_admin).get(listed, {"tri": "-name"}).status_code == 404
+
+
+@pytest.mark.parametrize("tri", ["users", "-status", "siret"])
+def test_sorting_costs_no_query(firm_collaborator, listed, tri):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(firm_collaborator)
+    client.get(listed)
+    with CaptureQueriesContext(connection) as default:
+        client.get(listed)
+    with CaptureQueriesContext(connection) as sorted_:
+        client.get(listed, {"tri": tri})
+    assert len(sorted_) == len(default)
