@@ -118,6 +118,7 @@ def attempt(delivery, number: int, finished, error: str) -> DeliveryAttempt:
         code=503,
         error=error,
         error_code="http_503",
+        error_params={"status": 503, "detail": error},
     )
 
 
@@ -136,7 +137,9 @@ def test_partner_replies_older_than_the_retention_are_blanked_and_the_history_st
     old.refresh_from_db()
     recent.refresh_from_db()
     delivery.refresh_from_db()
-    assert old.error == ""
+    assert old.error == "" and old.error_params is None  # nothing to render it again from
+    assert old.error_message == ""
+    assert recent.error_params == {"status": 503, "detail": "Le partenaire répond : réessayez"}
     assert (old.outcome, old.code, old.error_code) == ("retry", 503, "http_503")
     assert recent.error == "Le partenaire répond : réessayez"
     assert delivery.last_error == "" and delivery.status == DeliveryStatus.FAILED

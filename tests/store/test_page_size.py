@@ -86,13 +86,14 @@ def test_paging_keeps_the_filters_and_the_htmx_partial(firm, firm_admin):
     assert unused_slugs(second) == [robots[-1].slug]
 
 
-def test_the_cards_addresses_are_those_of_reverse(firm, firm_admin):
+@pytest.mark.parametrize("view", [{}, {"vue": "cartes"}], ids=["compact", "cards"])
+def test_the_cards_addresses_are_those_of_reverse(view, firm, firm_admin):
     admin = client_for(firm_admin)
     robot = InstallationFactory(firm=firm, app=AutomationAppFactory(name="Robot & fils"))
     tile = InstallationFactory(firm=firm, app=AppFactory(name="Agenda"))
     custom = InstallationFactory(firm=firm, app=AppFactory(owner_firm=firm, logo_version=""))
     unused_simple, unused_settings = AppFactory(), AutomationAppFactory()
-    html = admin.get(STORE).content.decode()
+    html = admin.get(STORE, view).content.decode()
     for url in [
         reverse("store:app_detail", args=[robot.app.slug]),
         reverse("store:installation_edit", args=[robot.pk]),
@@ -107,7 +108,10 @@ def test_the_cards_addresses_are_those_of_reverse(firm, firm_admin):
         assert f'"{url}"' in html, url
     assert reverse("store:installation_edit", args=[tile.pk]) not in html  # nothing to edit
     assert reverse("store:tile_move", args=[robot.pk]) not in html  # not a tile
-    assert 'aria-label="En savoir plus sur Robot &amp; fils"' in html  # escaped, in French
+    if view:  # the cards' link; the compact rows link the app's name itself
+        assert 'aria-label="En savoir plus sur Robot &amp; fils"' in html  # escaped, in French
+    else:
+        assert ">Robot &amp; fils</a>" in html
     assert 'aria-label="Monter la tuile Agenda"' in html
     assert "Créée par votre cabinet" in html
 

@@ -191,6 +191,7 @@ def send(delivery: Delivery) -> TransportResult:
             _("“%(app)s” was removed from your space before this document could be sent.")
             % {"app": delivery.app_name},
             error_code="app_removed",
+            error_params={"app": delivery.app_name},
         )
     try:
         transport = get_transport(delivery.kind)
@@ -202,6 +203,7 @@ def send(delivery: Delivery) -> TransportResult:
             )
             % {"app": delivery.app_name, "kind": delivery.kind or "?"},
             error_code="unsupported_transport",
+            error_params={"app": delivery.app_name, "kind": delivery.kind or "?"},
         )
     try:
         return transport.send(
@@ -214,6 +216,7 @@ def send(delivery: Delivery) -> TransportResult:
         return retry(
             _("An unexpected error stopped the sending; it will be tried again."),
             error_code="internal_error",
+            error_params={},
         )
 
 
@@ -307,11 +310,13 @@ def record(
     commits without waiting for the disk (``rows``)."""
     plan = policy.plan_after_attempt(result, claimed.number, finished, rng)
     error = clean_text(result.error)
+    params = dict(result.error_params)
     if result.outcome == RETRY and plan.status == "failed":
         error = clean_text(
             _("%(error)s Given up after %(count)d attempts.")
             % {"error": error, "count": claimed.number}
         )
+        params["given_up"] = claimed.number
     common = {
         "claimed_at": None,
         "claimed_by": "",
@@ -331,6 +336,7 @@ def record(
             "code": result.code,
             "error": error,
             "error_code": (result.error_code or "")[:40],
+            "error_params": params if result.error else None,
             "duration_ms": max(0, int(result.duration_ms)),
             "next_attempt_at": plan.next_attempt_at if outcome == "retry" else None,
             "worker": claimed.worker,
@@ -477,11 +483,13 @@ def finished_attempt(
     """What :func:`record` would write for this attempt, kept for the batch's one record."""
     plan = policy.plan_after_attempt(result, claimed.number, finished, rng)
     error = clean_text(result.error)
+    params = dict(result.error_params)
     if result.outcome == RETRY and plan.status == "failed":
         error = clean_text(
             _("%(error)s Given up after %(count)d attempts.")
             % {"error": error, "count": claimed.number}
         )
+        params["given_up"] = claimed.number
     sent, retrying = plan.status == "sent", plan.status == "pending"
     values = {
         "status": {"sent": DeliveryStatus.SENT, "pending": DeliveryStatus.PENDING}.get(
@@ -505,6 +513,7 @@ def finished_attempt(
         "code": result.code,
         "error": error,
         "error_code": (result.error_code or "")[:40],
+        "error_params": params if result.error else None,
         "duration_ms": max(0, int(result.duration_ms)),
         "next_attempt_at": plan.next_attempt_at if retrying else None,
         "worker": claimed.worker,

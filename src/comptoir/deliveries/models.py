@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from comptoir.core.models import TimeStampedModel
+from comptoir.deliveries.errors import error_message
 from comptoir.deliveries.transports.destinations import destination_from_snapshot
 from comptoir.documents.folders import folder_label
 
@@ -160,6 +161,18 @@ class Delivery(TimeStampedModel):
         return folder_label(self.folder)
 
     @property
+    def error_message(self) -> str:
+        """``last_error`` in the reader's language: rendered from the last attempt when the
+        attempts are already loaded and that attempt wrote it (a cancellation's reason is not
+        an attempt's); the stored text otherwise. Never a query."""
+        attempts = getattr(self, "_prefetched_objects_cache", {}).get("attempts")
+        if attempts:
+            last = max(attempts, key=lambda attempt: attempt.number)
+            if last.error == self.last_error:
+                return last.error_message
+        return self.last_error
+
+    @property
     def destination_label(self) -> str:
         """Where it goes, for people: the address, the API's host, the SFTP host."""
         return destination_from_snapshot(self.destination).label
@@ -187,6 +200,9 @@ class DeliveryAttempt(TimeStampedModel):
     code = models.IntegerField(_("response code"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
     error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    # What the message is made of (the HTTP status, the host...): ``errors.error_message``
+    # renders it in the reader's language. NULL on rows written before it was kept.
+    error_params = models.JSONField(_("error parameters"), null=True, blank=True, default=None)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     worker = models.CharField(_("worker"), max_length=100, blank=True)
@@ -206,3 +222,8 @@ class DeliveryAttempt(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.delivery_id} attempt {self.number}: {self.outcome}"
+
+    @property
+    def error_message(self) -> str:
+        """The error in the reader's language (the stored text for older rows)."""
+        return error_message(self.error_code, self.error_params, self.error)

@@ -96,6 +96,7 @@ def _take_back(row: Mapping[str, Any], now: datetime) -> str | None:
             outcome="failed" if last else "retry",
             error=error,
             error_code="abandoned",
+            error_params={"variant": "last", "count": number} if last else {},
             next_attempt_at=None if last else now,
             worker=row["claimed_by"],
             created_at=now,

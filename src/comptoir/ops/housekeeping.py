@@ -11,7 +11,8 @@ variables documented in the README):
 - finished task results (``django_tasks_db``, successful or failed) older than
   ``TASK_RESULT_RETENTION_DAYS``: deleted;
 - delivery details older than ``DELIVERY_DETAIL_RETENTION_DAYS``: the partner's reply kept
-  on each attempt (``error``: the message of its answer) and on finished deliveries
+  on each attempt (``error``: the message of its answer, and ``error_params``, what it is
+  rendered from) and on finished deliveries
   (``last_error``) is blanked; the outcome, the HTTP code, the error code and the dates stay,
   so the send history still says what happened;
 - audit events older than ``AUDIT_RETENTION_DAYS`` (365 by default, never less): deleted,
@@ -211,7 +212,9 @@ def run(*, dry_run: bool = False, batch_size: int = DEFAULT_BATCH) -> list[Outco
     apply(
         f"delivery attempts' partner replies older than {days['deliveries']} days",
         old_attempt_details(now, days["deliveries"]),
-        lambda qs: update_in_batches(qs, batch_size=batch_size, error="", updated_at=now),
+        lambda qs: update_in_batches(
+            qs, batch_size=batch_size, error="", error_params=None, updated_at=now
+        ),
         "blanked",
     )
     apply(

@@ -109,6 +109,7 @@ _CARD_FIELDS = (
     "settings_schema",
     "category__name_fr",
     "category__name_en",
+    "category__order",
 )
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,7 +56,12 @@ class _CardMaker:
         self.clients = UrlPattern("assignments:installation")
         self.logo = UrlPattern("portal:logo", 2)
         self.types = {value: str(label) for value, label in AppType.choices}
-        self.audiences = {value: str(label) for value, label in Audience.choices}
+        # Spelled out after "Visible par :" (plural: the companies, not one of them).
+        self.audiences = {
+            Audience.FIRM: pgettext("visible to", "Firm"),
+            Audience.COMPANY: pgettext("visible to", "Companies"),
+            Audience.BOTH: pgettext("visible to", "Firm and companies"),
+        }
         self.french = (get_language() or "fr").startswith("fr")
         self.labels = {
             "learn_more": _("Learn more about %(name)s"),
@@ -86,6 +91,7 @@ class _CardMaker:
             "logo_url": self.logo.format(row["id"], version) if version else None,
             "initials": selectors.initials(name),
             "category": category,
+            "category_order": row["category__order"],
             "type": row["type"],
             "type_label": self.types.get(row["type"], row["type"]),
             "audience_label": self.audiences.get(row["audience"], row["audience"]),
@@ -125,6 +131,22 @@ _NO_ACTIONS = dict.fromkeys(
 )
 
 
+# ``?vue=cartes``: the cards; anything else (or nothing) the compact list, grouped by category.
+CARDS_VIEW = "cartes"
+
+
+def by_category(cards: list[dict]) -> list[dict]:
+    """The page's cards under their category headings, in the categories' order (apps without
+    a category first, as the selector pages them); within a category the page's own order (the
+    tile order for the space's apps)."""
+    groups: dict = {}
+    for card in sorted(
+        cards, key=lambda c: (c["category_order"] is not None, c["category_order"] or 0)
+    ):
+        groups.setdefault((card["category_order"], card["category"]), []).append(card)
+    return [{"name": name, "apps": apps} for (_order, name), apps in groups.items()]
+
+
 def firm_fields_of(row: dict):
     """The firm-level settings of an app's schema, from card values (``schema.firm_fields``)."""
     return firm_fields(SimpleNamespace(slug=row["slug"], settings_schema=row["settings_schema"]))
@@ -147,7 +169,12 @@ def index(request):
     for row in paged.object_list:
         installed = row["installation"] is not None
         (installations if installed else unused).append(maker.card(row, installed=installed))
+    cards_view = request.GET.get("vue") == CARDS_VIEW
     page = {
+        "cards_view": cards_view,
+        "space_groups": None if cards_view else by_category(installations),
+        "unused_groups": None if cards_view or not is_admin else by_category(unused),
+        "has_tiles": any(card["move_url"] for card in installations),
         "filter_form": filter_form,
         "filtered": any(filters.values()),
         "installations": installations,

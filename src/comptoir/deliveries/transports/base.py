@@ -213,6 +213,8 @@ class TransportResult:
     retry_after: float | None = None
     remote_id: str = ""
     error_code: str = ""
+    # What ``error`` is made of, to render it again in the reader's language (``errors``).
+    error_params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_final(self) -> bool:
@@ -313,6 +315,7 @@ class Transport(ABC, Generic[D]):
             return retry(
                 _("The stored file could not be read; it will be tried again."),
                 error_code="file_unreadable",
+                error_params={},
             )
         if len(content) != document.size or hashlib.sha256(content).hexdigest() != document.sha256:
             return failed(
@@ -321,6 +324,7 @@ class Transport(ABC, Generic[D]):
                     "upload the document again."
                 ),
                 error_code="file_mismatch",
+                error_params={},
             )
         return self.deliver(document, content, destination, idempotency_key)
 
@@ -371,6 +375,7 @@ def check_document(
             )
             % {"size": filesizeformat(document.size), "limit": filesizeformat(max_size)},
             error_code="file_too_large",
+            error_params={"size": document.size, "limit": max_size},
         )
     if accepted_types:
         extension = PurePosixPath(document.file_name.lower()).suffix
@@ -386,5 +391,9 @@ def check_document(
                     "accepted": ", ".join(accepted_types),
                 },
                 error_code="file_type_refused",
+                error_params={
+                    "type": extension or content_type or "?",
+                    "accepted": ", ".join(accepted_types),
+                },
             )
     return None

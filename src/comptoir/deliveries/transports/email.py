@@ -182,6 +182,7 @@ class EmailTransport(Transport[EmailDestination]):
             return retry(
                 _("The mail server closed the connection; it will be tried again."),
                 error_code="smtp_disconnected",
+                error_params={},
             )
         except smtplib.SMTPException as exc:
             return self._smtp_failure(exc)
@@ -189,6 +190,7 @@ class EmailTransport(Transport[EmailDestination]):
             return retry(
                 _("The mail server could not be reached; it will be tried again."),
                 error_code="smtp_unreachable",
+                error_params={},
             )
         except ValueError:
             return failed(
@@ -196,7 +198,11 @@ class EmailTransport(Transport[EmailDestination]):
                 error_code="bad_configuration",
             )
         if not count:
-            return failed(_("The message was not sent (no recipient)."), error_code="not_sent")
+            return failed(
+                _("The message was not sent (no recipient)."),
+                error_code="not_sent",
+                error_params={},
+            )
         code = 250 if isinstance(connection, SmtpBackend) else None
         return sent(code=code, remote_id=message_id)
 
@@ -210,8 +216,11 @@ class EmailTransport(Transport[EmailDestination]):
             message = _("The mail server answered %(code)s.") % {"code": code}
         if text:
             message = f"{message} {text}"
+        params = {"code": code, "detail": text} if code is not None else {"variant": "no_code"}
+        if code is None and text:
+            params["detail"] = text
         if outcome == FAILED:
-            return failed(message, code=code, error_code="smtp_rejected")
+            return failed(message, code=code, error_code="smtp_rejected", error_params=params)
         if outcome == SENT:  # pragma: no cover - an exception never carries a 2xx
             return sent(code=code)
-        return retry(message, code=code, error_code="smtp_temporary")
+        return retry(message, code=code, error_code="smtp_temporary", error_params=params)

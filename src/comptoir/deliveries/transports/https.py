@@ -266,6 +266,7 @@ class HttpsTransport(Transport[HttpsDestination]):
             return retry(
                 _("The partner %(host)s did not answer in time.") % {"host": host},
                 error_code="timeout",
+                error_params={"host": host},
             )
         except httpx.TransportError as exc:
             if _is_certificate_error(exc):
@@ -276,10 +277,12 @@ class HttpsTransport(Transport[HttpsDestination]):
                     )
                     % {"host": host},
                     error_code="tls_error",
+                    error_params={"host": host},
                 )
             return retry(
                 _("The connection to %(host)s failed or was cut.") % {"host": host},
                 error_code="connection_error",
+                error_params={"host": host},
             )
 
     def _result(self, response: httpx.Response, answer: bytes) -> TransportResult:
@@ -297,13 +300,21 @@ class HttpsTransport(Transport[HttpsDestination]):
                 % {"status": status},
                 code=status,
                 error_code="redirect",
+                error_params={"status": status},
             )
         message = _("The partner answered HTTP %(status)s.") % {"status": status}
         if detail:
             message = f"{message} {detail}"
+        params = {"status": status, "detail": detail}
         if outcome == RETRY:
             retry_after = parse_retry_after(
                 response.headers.get("retry-after"), datetime.fromtimestamp(self.clock(), UTC)
             )
-            return retry(message, code=status, retry_after=retry_after, error_code="http_status")
-        return failed(message, code=status, error_code="http_status")
+            return retry(
+                message,
+                code=status,
+                retry_after=retry_after,
+                error_code="http_status",
+                error_params=params,
+            )
+        return failed(message, code=status, error_code="http_status", error_params=params)

@@ -137,6 +137,7 @@ class SftpTransport(Transport[SftpDestination]):
                 _("The SFTP server %(host)s could not be reached or did not answer in time.")
                 % {"host": host},
                 error_code="connection_error",
+                error_params={"host": host, "variant": "sftp_unreachable"},
             )
         except asyncssh.HostKeyNotVerifiable:
             return failed(
@@ -146,12 +147,14 @@ class SftpTransport(Transport[SftpDestination]):
                 )
                 % {"host": host},
                 error_code="host_key_mismatch",
+                error_params={"host": host},
             )
         except asyncssh.PermissionDenied:
             return failed(
                 _("The SFTP server %(host)s refused the user name, password or key.")
                 % {"host": host},
                 error_code="auth_failed",
+                error_params={"host": host},
             )
         except asyncssh.SFTPError as exc:
             return self._sftp_failure(exc)
@@ -159,15 +162,17 @@ class SftpTransport(Transport[SftpDestination]):
             return retry(
                 _("The SFTP server %(host)s closed the connection.") % {"host": host},
                 error_code="connection_error",
+                error_params={"host": host, "variant": "sftp_closed"},
             )
         return sent(remote_id=path)
 
     def _sftp_failure(self, exc: asyncssh.SFTPError) -> TransportResult:
         reason = clean_text(exc.reason, 150)
         message = _("The SFTP server refused the upload: %(reason)s") % {"reason": reason}
+        params = {"reason": reason}
         if isinstance(exc, _RETRYABLE_SFTP_ERRORS):
-            return retry(message, error_code="sftp_error")
-        return failed(message, error_code="sftp_error")
+            return retry(message, error_code="sftp_error", error_params=params)
+        return failed(message, error_code="sftp_error", error_params=params)
 
     async def _upload(
         self, ip: str, port: int, destination: SftpDestination, path: str, content: bytes
