@@ -68,7 +68,8 @@ class CompiledQuery:
         sql, params, slots = compiled
         filled = list(params)
         for places, kind, value in zip(slots, self.kinds, values, strict=True):
-            if not isinstance(value, kind) or (kind is datetime and value.tzinfo is None):
+            naive = kind is datetime and getattr(value, "tzinfo", None) is None
+            if not isinstance(value, kind) or naive:
                 expected = "an aware datetime" if kind is datetime else "an id"
                 raise TypeError(f"{value!r} is not {expected}")
             adapted = self._adapt(using, value)
