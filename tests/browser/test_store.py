@@ -46,7 +46,8 @@ def store(transactional_db, partner_url):
 
 
 def card(page, section, slug):
-    return page.locator(f"#{section} article[data-app='{slug}']")
+    """An app's row (the compact view, the default) or card (``?vue=cartes``)."""
+    return page.locator(f"#{section} [data-app='{slug}']")
 
 
 def test_admin_manages_the_store(live_server, page, store, partner_url, screenshot):
