@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
         import bench.scenarios  # noqa: F401
         from bench.registry import SCENARIOS
-        from bench.timing import capture_queries
         from bench.served import EMPTY_PATH
+        from bench.timing import capture_queries
 
         cls = SCENARIOS[args.scenario]
         scenario = cls()

@@ -126,7 +126,7 @@ def test_the_last_administrateur_cannot_demote_or_remove_themself(company, compa
     assert demote.status_code == 302 and remove.status_code == 302
     assert role_of(company_admin, company) == "administrateur"
     html = client.get(reverse(USERS_PAGE)).content.decode()
-    assert html.count("est le dernier administrateur d") == 2  # de, or d’ before a vowel
+    assert html.count("est le dernier administrateur d") == 2  # "de", or elided before a vowel
     assert not AuditEvent.objects.filter(action__startswith="company.member_").exists()
 
 
