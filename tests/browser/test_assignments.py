@@ -86,7 +86,7 @@ def test_import_then_customise_the_client_portal(
     # ⚙ on the connector's row of the Store page leads to its page; tab "Importer".
     page.goto(f"{live_server.url}/cabinet/parametres/applications/")
     page.locator(
-        f"article[data-app='automatiser-gestivo'] a[href$='/{setup['connector'].pk}/clients/']"
+        f"[data-app='automatiser-gestivo'] a[href$='/{setup['connector'].pk}/clients/']"
     ).click()
     page.locator(f"a[href$='/{setup['connector'].pk}/importer/']").click()
 
